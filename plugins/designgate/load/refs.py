@@ -1,0 +1,185 @@
+"""``$ref`` resolution for payload schemas and examples — local files only, never fetched.
+
+Every reference is normalised so that the rest of the tool sees one form:
+
+* a reference to a named schema (``#/components/schemas/Task``, or a file reference that
+  lands on ``schemas: {Task: ...}`` in a ``kind: schemas`` file) becomes
+  ``#/components/schemas/Task``;
+* any other local or file reference is replaced by the (normalised) content it points at;
+* a remote reference, one that escapes the design directory, or one that does not resolve
+  is reported and replaced by ``{}`` so nothing downstream ever tries to follow it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from designgate.load.yaml_source import Pointer, read_yaml
+from designgate.model.source import Loc, Source
+
+COMPONENT_PREFIX = "#/components/schemas/"
+_REMOTE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*:|//)")
+
+Report = Callable[[str, Loc, str], None]  # (rule id, where, message)
+
+
+class RefResolver:
+    def __init__(
+        self,
+        design_dir: Path,
+        sources: dict[Path, Source],
+        schema_names: set[str],
+        report: Report,
+    ) -> None:
+        self.design_dir = design_dir.resolve()
+        self.sources = sources
+        self.schema_names = schema_names
+        self.report = report
+        self._extra: dict[Path, Any] = {}
+
+    # -- public ----------------------------------------------------------------------------
+
+    def schema(self, value: Any, loc: Loc) -> Any:
+        """Normalise a payload schema written at ``loc``."""
+        return self._walk(value, loc, frozenset(), schema=True)
+
+    def example(self, value: Any, loc: Loc) -> Any:
+        """An example may be ``{$ref: file}`` (sole key): inline the file's content."""
+        if isinstance(value, dict) and set(value) == {"$ref"} and isinstance(value["$ref"], str):
+            target = self._follow(value["$ref"], loc.at("$ref"), frozenset())
+            if target is None:
+                return None
+            _, data, _ = target
+            return data
+        return value
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _walk(self, value: Any, loc: Loc, seen: frozenset[str], *, schema: bool) -> Any:
+        if isinstance(value, list):
+            return [self._walk(v, loc.at(i), seen, schema=schema) for i, v in enumerate(value)]
+        if not isinstance(value, dict):
+            return value
+        out: dict[str, Any] = {}
+        for key, sub in value.items():
+            if key == "$ref" and isinstance(sub, str) and schema:
+                continue
+            # `example(s)`, `const`, `default`, `enum` hold data, not schemas.
+            data_key = key in ("example", "examples", "const", "default", "enum")
+            out[key] = sub if data_key else self._walk(sub, loc.at(key), seen, schema=schema)
+        ref = value.get("$ref")
+        if not (schema and isinstance(ref, str)):
+            return out
+        rloc = loc.at("$ref")
+        if ref.startswith(COMPONENT_PREFIX):
+            name = unquote(ref[len(COMPONENT_PREFIX) :])
+            if name not in self.schema_names:
+                self.report("L010", rloc, f"$ref '{ref}' names no schema; define '{name}' "
+                            "in a `kind: schemas` file or fix the name")
+                return {k: v for k, v in out.items()} or {}
+            out["$ref"] = ref
+            return out
+        target = self._follow(ref, rloc, seen)
+        if target is None:
+            return out
+        tsource, data, tptr = target
+        if tsource is not None and tsource.kind == "schemas" and len(tptr) == 2 \
+                and tptr[0] == "schemas":
+            out["$ref"] = COMPONENT_PREFIX + str(tptr[1])
+            return out
+        if ref in seen:
+            self.report("L010", rloc, f"$ref '{ref}' is circular through inlined content; "
+                        "move the shared part into a named schema")
+            return out
+        tloc = Loc(tsource, tptr) if tsource is not None else rloc
+        inlined = self._walk(data, tloc, seen | {ref}, schema=True)
+        if isinstance(inlined, dict):
+            merged = dict(inlined)
+            merged.update(out)
+            return merged
+        return inlined
+
+    def _follow(
+        self, ref: str, rloc: Loc, seen: frozenset[str]
+    ) -> tuple[Source | None, Any, Pointer] | None:
+        """Find what ``ref`` points at. Reports and returns None when it cannot."""
+        if _REMOTE.match(ref):
+            self.report("L008", rloc, f"$ref '{ref}' is remote; designgate never fetches — "
+                        "copy the schema into design/ and reference the file")
+            return None
+        file_part, _, frag = ref.partition("#")
+        here = rloc.source
+        if file_part:
+            target_path = (here.path.parent / unquote(file_part)).resolve()
+            if not target_path.is_relative_to(self.design_dir):
+                self.report("L009", rloc, f"$ref '{ref}' leaves the design directory; "
+                            "keep referenced files inside design/")
+                return None
+            source = self.sources.get(target_path)
+            if source is not None:
+                data: Any = source.data
+            elif target_path.is_file():
+                data = self._read_extra(target_path)
+                if data is None:
+                    self.report("L010", rloc, f"$ref '{ref}' points at a file that is not "
+                                "valid UTF-8 YAML or JSON")
+                    return None
+            else:
+                self.report("L010", rloc, f"$ref '{ref}': file '{file_part}' does not exist")
+                return None
+        else:
+            source, data = here, here.data
+        ptr = _parse_pointer(frag)
+        if ptr is None:
+            self.report("L010", rloc, f"$ref '{ref}' has an invalid JSON pointer after '#'")
+            return None
+        resolved, ptr = _resolve(data, ptr)
+        if resolved is _MISSING:
+            self.report("L010", rloc, f"$ref '{ref}' does not resolve: nothing at "
+                        f"'#{frag}'")
+            return None
+        return source, resolved, ptr
+
+    def _read_extra(self, path: Path) -> Any:
+        if path not in self._extra:
+            try:
+                text = path.read_bytes().decode("utf-8-sig")
+            except (OSError, UnicodeDecodeError):
+                self._extra[path] = None
+            else:
+                doc = read_yaml(text)
+                self._extra[path] = None if doc.problems else doc.data
+        return self._extra[path]
+
+
+_MISSING = object()
+
+
+def _parse_pointer(frag: str) -> Pointer | None:
+    if frag in ("", "/"):
+        return ()
+    if not frag.startswith("/"):
+        return None
+    parts = unquote(frag)[1:].split("/")
+    return tuple(p.replace("~1", "/").replace("~0", "~") for p in parts)
+
+
+def _resolve(data: Any, ptr: Pointer) -> tuple[Any, Pointer]:
+    """The value at ``ptr`` and the pointer with list indexes as ints (as spans use them)."""
+    cur = data
+    norm: list[str | int] = []
+    for part in ptr:
+        if isinstance(cur, dict) and part in cur:
+            cur = cur[part]
+            norm.append(part)
+        elif isinstance(cur, list) and isinstance(part, str) and part.isdigit() \
+                and int(part) < len(cur):
+            cur = cur[int(part)]
+            norm.append(int(part))
+        else:
+            return _MISSING, ptr
+    return cur, tuple(norm)

@@ -1,0 +1,582 @@
+"""The design as typed objects. Every object knows where it was written (``loc``).
+
+The loader builds these from validated YAML; rules and generators only read them.
+Payload schemas stay plain JSON Schema dicts (the format is standard JSON Schema), with
+every ``$ref`` normalised to ``#/components/schemas/Name``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from designgate.model.source import Loc, Source
+
+JsonSchema = dict[str, Any] | bool
+
+
+# --- project -----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Pagination:
+    style: str = "cursor"
+    default_page_size: int = 25
+    max_page_size: int = 100
+    items_field: str = "data"
+    cursor_field: str = "next_cursor"
+    total_field: str = "total"
+
+
+@dataclass(slots=True)
+class GateSettings:
+    required_approvals: int = 1
+    max_revision_cycles: int = 3
+    orchestrator: str = "@orchestrator"
+
+
+@dataclass(slots=True)
+class Project:
+    loc: Loc | None
+    name: str = "Unnamed API"
+    version: str = "0.0.0"
+    description: str = ""
+    release: str = "full"
+    contact: dict[str, str] = field(default_factory=dict)
+    license: dict[str, str] = field(default_factory=dict)
+    repo_url: str = ""
+    base_path: str = ""
+    versioning: str = "url-path"
+    servers: list[dict[str, str]] = field(default_factory=list)
+    id_format: str = "uuid"
+    database: str = "postgres"
+    errors: str = "problem+json"
+    pagination: Pagination = field(default_factory=Pagination)
+    rules: dict[str, str] = field(default_factory=dict)
+    gate: GateSettings = field(default_factory=GateSettings)
+
+    @property
+    def mvp(self) -> bool:
+        return self.release == "mvp"
+
+
+# --- upstream ----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Story:
+    id: str
+    text: str
+    requirement: str | None
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Requirement:
+    id: str | None
+    title: str
+    priority: str
+    mvp: bool
+    description: str
+    stories: list[Story]
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Attribute:
+    entity: str
+    name: str
+    type: str
+    required: bool
+    description: str
+    rules: list[str]
+    values: list[str]
+    max_length: int | None
+    unique: bool
+    personal_data: bool
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Relationship:
+    entity: str
+    kind: str
+    description: str
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Entity:
+    name: str
+    description: str
+    attributes: dict[str, Attribute]
+    relationships: list[Relationship]
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Flow:
+    id: str
+    name: str
+    stories: list[str]
+    fr_ids: list[str]
+    steps: list[str]
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Wireframe:
+    description: str
+    link: str
+    shows: list[str]
+    states: list[str]
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Screen:
+    id: str
+    name: str
+    flows: list[str]
+    data_dependent: bool
+    wireframe: Wireframe | None
+    loc: Loc
+
+
+# --- endpoints ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Param:
+    name: str
+    description: str
+    schema: JsonSchema | None
+    required: bool
+    example: Any
+    has_example: bool
+    column: str | None
+    loc: Loc
+
+
+@dataclass(slots=True)
+class SortField:
+    field: str
+    column: str | None
+    description: str
+    loc: Loc
+
+
+@dataclass(slots=True)
+class EndpointPagination:
+    style: str | None
+    default_page_size: int | None
+    max_page_size: int | None
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Body:
+    content_type: str
+    schema: JsonSchema | None
+    example: Any
+    has_example: bool
+    description: str
+    required: bool
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Response:
+    status: int
+    description: str
+    content_type: str
+    schema: JsonSchema | None
+    example: Any
+    has_example: bool
+    headers: dict[str, Any]
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Endpoint:
+    id: str
+    method: str
+    path: str
+    summary: str
+    description: str
+    tags: list[str]
+    fr_ids: list[str]
+    permission: str | None
+    singleton: bool
+    path_params: dict[str, Param]
+    filters: list[Param]
+    sorts: list[SortField]
+    query: list[Param]
+    pagination: EndpointPagination | None
+    request: Body | None
+    response: Response | None
+    errors: list[Response]
+    tables: list[str]
+    impact: int | None
+    effort: int | None
+    deprecated: bool
+    openapi: dict[str, Any]
+    resource: str | None
+    loc: Loc
+
+    @property
+    def public(self) -> bool:
+        return self.permission == "public"
+
+    @property
+    def segments(self) -> list[str]:
+        return [s for s in self.path.split("?")[0].split("/") if s != ""]
+
+    @property
+    def path_param_names(self) -> list[str]:
+        return [s[1:-1] for s in self.segments if s.startswith("{") and s.endswith("}")]
+
+    @property
+    def is_item(self) -> bool:
+        """The path addresses one item (ends in a parameter)."""
+        segs = self.segments
+        return bool(segs) and segs[-1].startswith("{")
+
+    @property
+    def is_list(self) -> bool:
+        """A GET on a collection: the last segment is a literal and it is not a singleton."""
+        segs = self.segments
+        return (
+            self.method == "GET"
+            and bool(segs)
+            and not segs[-1].startswith("{")
+            and not self.singleton
+        )
+
+    @property
+    def takes_input(self) -> bool:
+        return bool(
+            self.request or self.filters or self.sorts or self.query or self.path_param_names
+            or self.is_list
+        )
+
+    @property
+    def quadrant(self) -> str | None:
+        return quadrant(self.impact, self.effort)
+
+
+def quadrant(impact: int | None, effort: int | None) -> str | None:
+    """Impact/Effort 2x2: scores of 3 and above count as high."""
+    if impact is None or effort is None:
+        return None
+    high_impact, high_effort = impact >= 3, effort >= 3
+    if high_impact and not high_effort:
+        return "Quick Win"
+    if high_impact and high_effort:
+        return "Major Project"
+    if not high_impact and not high_effort:
+        return "Fill-In"
+    return "Thankless Task"
+
+
+QUADRANT_ORDER = ("Quick Win", "Major Project", "Fill-In", "Thankless Task")
+
+
+@dataclass(slots=True)
+class NamedSchema:
+    name: str
+    schema: JsonSchema
+    loc: Loc
+
+
+# --- database ----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ForeignKey:
+    table: str
+    column: str
+    on_delete: str | None
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Column:
+    table: str
+    name: str
+    type: str
+    attribute: str | None
+    technical: str | None
+    nullable: bool
+    default: Any
+    primary_key: bool
+    unique: bool
+    check: str | None
+    description: str
+    references: ForeignKey | None
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Index:
+    table: str
+    name: str
+    columns: list[str]
+    unique: bool
+    method: str
+    where: str | None
+    serves: str
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Table:
+    name: str
+    entity: str | None
+    description: str
+    user_data: bool
+    columns: list[Column]
+    primary_key: list[str]
+    unique: list[list[str]]
+    indexes: list[Index]
+    loc: Loc
+
+    def column(self, name: str) -> Column | None:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        return None
+
+    @property
+    def key_columns(self) -> list[str]:
+        return self.primary_key or [c.name for c in self.columns if c.primary_key]
+
+
+@dataclass(slots=True)
+class Step:
+    op: str
+    arg: Any
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Migration:
+    id: str
+    description: str
+    steps: list[Step]
+    rollback: str | None
+    destructive_acknowledged: bool
+    destructive_note: str
+    loc: Loc
+
+
+# --- auth --------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Role:
+    name: str
+    description: str
+    inherits: list[str]
+    permissions: list[str]
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Permission:
+    name: str
+    description: str
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Policy:
+    name: str
+    table: str
+    command: str
+    roles: list[str]
+    using: str | None
+    with_check: str | None
+    description: str
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Auth:
+    strategy: str | None
+    description: str
+    token: dict[str, Any]
+    session_settings: dict[str, str]
+    loc: Loc | None
+
+
+# --- integrations ------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Payload:
+    schema: JsonSchema | None
+    example: Any
+    has_example: bool
+    description: str
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Webhook:
+    name: str
+    summary: str
+    description: str
+    fr_ids: list[str]
+    trigger: str
+    payload: Payload | None
+    signing: dict[str, Any] | None
+    retries: dict[str, Any] | None
+    timeout: str | None
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Event:
+    name: str
+    version: str
+    description: str
+    fr_ids: list[str]
+    producer: str
+    consumers: list[str]
+    channel: str
+    payload: Payload | None
+    loc: Loc
+
+
+@dataclass(slots=True)
+class ThirdParty:
+    name: str
+    provider: str
+    purpose: str
+    fr_ids: list[str]
+    base_url: str
+    operations: list[dict[str, Any]]
+    auth: dict[str, Any] | None
+    failure_modes: list[dict[str, Any]]
+    retries: dict[str, Any] | None
+    timeout: str | None
+    loc: Loc
+
+
+# --- handoff -----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Decision:
+    id: str
+    decision: str
+    intent: str
+    preserve: bool
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Assumption:
+    id: str
+    text: str
+    affects: list[str]
+    flagged: bool
+    note: str
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Rfi:
+    id: str
+    question: str
+    status: str
+    owner: str
+    resolution: str
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Handoff:
+    from_phase: str = ""
+    received: str = ""
+    primary_flows: list[str] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+    assumptions: list[Assumption] = field(default_factory=list)
+    rfis: list[Rfi] = field(default_factory=list)
+    loc: Loc | None = None
+
+
+# --- the whole design --------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Waiver:
+    rule: str
+    reason: str
+    loc: Loc  # the item the waiver sits on; covers findings at or below its pointer
+    waiver_loc: Loc
+
+
+@dataclass(slots=True)
+class Design:
+    root: Path  # the project root (parent of the design directory)
+    design_dir: Path
+    project: Project
+    sources: list[Source] = field(default_factory=list)
+    requirements: list[Requirement] = field(default_factory=list)
+    has_prd: bool = False
+    entities: dict[str, Entity] = field(default_factory=dict)
+    has_dictionary: bool = False
+    dictionary_not_applicable: str | None = None
+    flows: list[Flow] = field(default_factory=list)
+    screens: list[Screen] = field(default_factory=list)
+    endpoints: list[Endpoint] = field(default_factory=list)
+    resources: dict[str, str] = field(default_factory=dict)  # tag name -> description
+    schemas: dict[str, NamedSchema] = field(default_factory=dict)
+    tables: dict[str, Table] = field(default_factory=dict)
+    migrations: list[Migration] = field(default_factory=list)
+    auth: Auth | None = None
+    roles: dict[str, Role] = field(default_factory=dict)
+    permissions: dict[str, Permission] = field(default_factory=dict)
+    policies: list[Policy] = field(default_factory=list)
+    webhooks: list[Webhook] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    third_parties: list[ThirdParty] = field(default_factory=list)
+    handoff: Handoff | None = None
+    waivers: list[Waiver] = field(default_factory=list)
+    #: Derived artifacts computed once per design (the OpenAPI document, ...).
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    # --- derived lookups (cheap; computed on demand) -------------------------------------
+
+    def requirement(self, fr_id: str) -> Requirement | None:
+        return self.requirement_index().get(fr_id)
+
+    def requirement_index(self) -> dict[str, Requirement]:
+        return {r.id: r for r in self.requirements if r.id}
+
+    def in_scope(self, req: Requirement) -> bool:
+        """Scope of the release: MVP-tagged FR-IDs in mvp mode, P0 otherwise."""
+        return req.mvp if self.project.mvp else req.priority == "P0"
+
+    def scope_requirements(self) -> list[Requirement]:
+        return [r for r in self.requirements if self.in_scope(r)]
+
+    def attribute(self, entity: str | None, name: str) -> Attribute | None:
+        """Look up ``name`` (``attr`` on ``entity``, or ``Entity.attr``)."""
+        if "." in name:
+            entity, name = name.split(".", 1)
+        ent = self.entities.get(entity or "")
+        return ent.attributes.get(name) if ent else None
+
+    def role_permissions(self, role: str, _seen: frozenset[str] = frozenset()) -> set[str]:
+        """Permissions of ``role`` including inherited ones (cycle-safe)."""
+        r = self.roles.get(role)
+        if r is None or role in _seen:
+            return set()
+        out = set(r.permissions)
+        for parent in r.inherits:
+            out |= self.role_permissions(parent, _seen | {role})
+        return out

@@ -1,0 +1,58 @@
+"""Where things come from: source files and locations inside them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from designgate.findings import Span
+from designgate.load.yaml_source import Pointer, YamlDocument
+
+
+@dataclass(slots=True, eq=False)
+class Source:
+    """One design file as read: its data and the position of every node."""
+
+    path: Path
+    rel: str  # path relative to the project root, '/'-separated, used in findings
+    doc: YamlDocument
+    kind: str | None = None
+
+    @property
+    def data(self) -> Any:
+        return self.doc.data
+
+    def span(self, pointer: Pointer, *, key: bool = False) -> Span:
+        line, col = self.doc.position(pointer, key=key)
+        return Span(self.rel, line, col)
+
+
+@dataclass(frozen=True, slots=True)
+class Loc:
+    """A node of a design source: the file and the JSON-pointer path inside it."""
+
+    source: Source = field(compare=False)
+    pointer: Pointer = ()
+
+    def at(self, *sub: str | int) -> Loc:
+        return Loc(self.source, (*self.pointer, *sub))
+
+    @property
+    def span(self) -> Span:
+        return self.source.span(self.pointer)
+
+    @property
+    def key_span(self) -> Span:
+        return self.source.span(self.pointer, key=True)
+
+    @property
+    def file(self) -> str:
+        return self.source.rel
+
+    def has(self, *sub: str | int) -> bool:
+        """Whether the sub-node was written in the file (not defaulted)."""
+        return (*self.pointer, *sub) in self.source.doc.spans
+
+    def __str__(self) -> str:
+        return str(self.span)
