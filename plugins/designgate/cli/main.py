@@ -1,0 +1,235 @@
+"""The ``designgate`` command: a thin click adapter over the library core.
+
+Exit codes: 0 clean at the chosen ``--fail-on``, 1 findings at or above it, 2 usage error,
+load failure or refused write. Errors are one line on stderr, never a traceback
+(``DESIGNGATE_DEBUG=1`` re-raises unexpected exceptions).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import shlex
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+import click
+
+from designgate import __version__
+from designgate.check import Report, check_design
+from designgate.cli.formats import FORMATTERS, RULE_FORMATTERS, Options, explain, render
+from designgate.export import ExportError, export_schemas, init_project
+from designgate.findings import Severity
+from designgate.load.loader import DesignLoadError
+from designgate.rules.registry import Rule, all_rules, get_rule
+
+PROG = "designgate"
+FAIL_ON: dict[str, Severity | None] = {
+    "error": Severity.ERROR,
+    "warning": Severity.WARNING,
+    "info": Severity.INFO,
+    "never": None,
+}
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one line, exit code 2."""
+
+
+def _error(message: str) -> None:
+    click.echo(f"{PROG}: error: {' '.join(message.split())}", err=True)
+
+
+class _Cli(click.Group):
+    """Turns every failure into one line on stderr and an exit code."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        kwargs.setdefault("prog_name", PROG)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            exc.show()
+            code = EXIT_ERROR
+        except click.ClickException as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if getattr(exc, "ctx", None) else ""
+            _error(exc.format_message() + hint)
+            code = EXIT_ERROR
+        except click.Abort:
+            click.echo(f"{PROG}: interrupted", err=True)
+            code = 130
+        except (CliError, DesignLoadError, ExportError) as exc:
+            _error(str(exc))
+            code = EXIT_ERROR
+        except OSError as exc:
+            # The environment refused (permissions, disk full...): say what and where.
+            where = f"{exc.filename}: " if exc.filename else ""
+            _error(f"{where}{exc.strerror or exc}")
+            code = EXIT_ERROR
+        except Exception as exc:
+            if os.environ.get("DESIGNGATE_DEBUG"):
+                raise
+            msg = " ".join(str(exc).split())
+            click.echo(f"{PROG}: internal error: {type(exc).__name__}: {msg} "
+                       "(run with DESIGNGATE_DEBUG=1 for the traceback)", err=True)
+            code = EXIT_ERROR
+        if not isinstance(code, int):
+            code = EXIT_OK
+        if not standalone_mode:
+            return code
+        sys.exit(code)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _report_options(fn: F) -> F:
+    """--format, --fail-on and --show-waived, shared by check and build."""
+    fn = click.option("--show-waived", is_flag=True,
+                      help="Also list waived findings with their reasons.")(fn)
+    fn = click.option("--fail-on", type=click.Choice(list(FAIL_ON)), default="error",
+                      show_default=True,
+                      help="Lowest severity that makes the exit code 1.")(fn)
+    fn = click.option("--format", "fmt", type=click.Choice(list(FORMATTERS)), default="text",
+                      show_default=True, help="Output format of the findings.")(fn)
+    return fn
+
+
+_DESIGN_DIR = click.argument("design_dir", default="design",
+                             type=click.Path(file_okay=False, path_type=Path))
+
+
+def _color(stream: IO[str]) -> bool:
+    # https://no-color.org: any non-empty NO_COLOR disables colour.
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _emit_report(report: Report, fmt: str, fail_on: str, show_waived: bool, *, err: bool) -> None:
+    stream = sys.stderr if err else sys.stdout
+    opts = Options(color=fmt == "text" and _color(stream), show_waived=show_waived,
+                   fail_on=FAIL_ON[fail_on])
+    click.echo(render(report, fmt, opts), err=err, color=opts.color)
+
+
+def _exit_code(report: Report, fail_on: str) -> int:
+    return EXIT_FINDINGS if report.fails(FAIL_ON[fail_on]) else EXIT_OK
+
+
+@click.group(PROG, cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name=PROG)
+def cli() -> None:
+    """Backend design as code: check design sources, build the contract."""
+
+
+@cli.command()
+@_DESIGN_DIR
+@_report_options
+def check(design_dir: Path, fmt: str, fail_on: str, show_waived: bool) -> int:
+    """Check the design sources in DESIGN_DIR (default: design)."""
+    report = check_design(design_dir)
+    _emit_report(report, fmt, fail_on, show_waived, err=False)
+    return _exit_code(report, fail_on)
+
+
+@cli.command()
+@_DESIGN_DIR
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the generated files into.")
+@click.option("--force", is_flag=True, help="Replace files in --out that designgate did not write.")
+@_report_options
+def build(design_dir: Path, out: Path, force: bool, fmt: str, fail_on: str,
+          show_waived: bool) -> int:
+    """Check DESIGN_DIR, then write the generated contract into --out.
+
+    Outputs are written even when there are findings, so reviewers can see the contract;
+    the exit code still reflects --fail-on. Findings go to stderr (GitHub annotations to
+    stdout, where the runner reads them); stdout lists the written files.
+    """
+    report = check_design(design_dir)
+    from designgate.generate import OutputError, write_outputs
+
+    _emit_report(report, fmt, fail_on, show_waived, err=fmt != "github")
+    try:
+        written = write_outputs(report.design, out, force=force)
+    except OutputError as exc:
+        raise CliError(str(exc)) from exc
+    for path in written:
+        click.echo(str(path))
+    return _exit_code(report, fail_on)
+
+
+@cli.command()
+@click.argument("directory", metavar="DIR", type=click.Path(path_type=Path))
+def init(directory: Path) -> int:
+    """Start a design in DIR: a small clean example and editor schemas.
+
+    Writes DIR/design/ and DIR/.designgate/schema/; refuses, writing nothing,
+    when any of those files exists.
+    """
+    written = init_project(directory)
+    for path in written:
+        click.echo(str(path))
+    design = shlex.quote(str(directory / "design"))
+    build_dir = shlex.quote(str(directory / "build"))
+    click.echo(
+        f"\nWrote {len(written)} files. Next steps:\n"
+        f"  1. Edit the design sources in {design} (start with project.yaml and prd.yaml).\n"
+        f"  2. {PROG} check {design}\n"
+        f"  3. {PROG} build {design} --out {build_dir}\n"
+        f"Editors with the YAML language server check each file against "
+        f"{directory / '.designgate' / 'schema'}."
+    )
+    return EXIT_OK
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(list(RULE_FORMATTERS)), default="text",
+              show_default=True, help="Output format of the list.")
+def rules(fmt: str) -> int:
+    """List every rule: id, name, default severity, family and summary."""
+    click.echo(RULE_FORMATTERS[fmt](all_rules()))
+    return EXIT_OK
+
+
+@cli.command(name="explain")
+@click.argument("rule_id", metavar="RULE")
+def explain_rule(rule_id: str) -> int:
+    """Show the full documentation of RULE (an id like T001, or a rule name)."""
+    click.echo(explain(_find_rule(rule_id)))
+    return EXIT_OK
+
+
+def _find_rule(text: str) -> Rule:
+    rule = get_rule(text.strip())
+    if rule is not None:
+        return rule
+    rules = all_rules()
+    by_name = {r.name.lower(): r for r in rules}
+    if text.strip().lower() in by_name:
+        return by_name[text.strip().lower()]
+    words = [r.id for r in rules] + [r.name for r in rules]
+    close = difflib.get_close_matches(text.strip().upper(), [r.id for r in rules], n=1) or \
+        difflib.get_close_matches(text.strip().lower(), words, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else f"; run '{PROG} rules' for the list"
+    raise CliError(f"unknown rule '{text}'{hint}")
+
+
+@cli.command()
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the schemas into.")
+@click.option("--force", is_flag=True, help="Replace schema files that differ.")
+def schema(out: Path, force: bool) -> int:
+    """Export the JSON Schema of every design file kind (<kind>.json and design.json)."""
+    result = export_schemas(out, force=force)
+    for path in result.written:
+        click.echo(str(path))
+    click.echo(f"{len(result.written)} written, {len(result.unchanged)} unchanged in {out}",
+               err=True)
+    return EXIT_OK
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli.main(prog_name=PROG)
