@@ -19,7 +19,7 @@ import jsonschema
 from jsonschema.exceptions import ValidationError
 
 from designgate.findings import Finding, Severity, Span
-from designgate.load.format import KINDS, SCHEMAS_BY_KIND
+from designgate.load.format import KINDS, SCHEMAS_BY_KIND, SEVERITY_SETTING
 from designgate.load.refs import RefResolver
 from designgate.load.yaml_source import read_yaml
 from designgate.model import design as m
@@ -155,7 +155,15 @@ class _Loader:
 
     def _read(self, path: Path) -> Source | None:
         rel = _rel(path, self.root)
-        raw = path.read_bytes()
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:  # a dangling symlink, no permission, ...
+            self.findings.append(Finding(
+                "L007", Severity.ERROR,
+                f"cannot read the file ({exc.strerror or exc}); fix or remove it",
+                Span(rel, 1, 1),
+            ))
+            return None
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -272,7 +280,8 @@ class _Loader:
                 cursor_field=_s(pag, "cursor_field", defaults.cursor_field),
                 total_field=_s(pag, "total_field", defaults.total_field),
             ),
-            rules={k: v for k, v in _d(d, "rules").items() if isinstance(v, str)},
+            # An invalid setting was reported (L006); it must not reach Severity.parse.
+            rules={k: v for k, v in _d(d, "rules").items() if v in SEVERITY_SETTING["enum"]},
             gate=m.GateSettings(
                 required_approvals=_i(gate, "required_approvals") or 1,
                 max_revision_cycles=_i(gate, "max_revision_cycles") or 3,
@@ -702,10 +711,14 @@ def _scalar(v: Any) -> bool:
 
 
 def _rel(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    # The path as written first, so that a symlinked file is named by its link.
+    for p, r in ((Path(os.path.abspath(path)), Path(os.path.abspath(root))),
+                 (path.resolve(), root.resolve())):
+        try:
+            return p.relative_to(r).as_posix()
+        except ValueError:
+            pass
+    return path.as_posix()
 
 
 def _did_you_mean(word: str, options: Any) -> str:

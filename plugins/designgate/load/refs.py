@@ -12,6 +12,7 @@ Every reference is normalised so that the rest of the tool sees one form:
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +26,11 @@ COMPONENT_PREFIX = "#/components/schemas/"
 _REMOTE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*:|//)")
 
 Report = Callable[[str, Loc, str], None]  # (rule id, where, message)
+#: A followed reference: which file and where in it.
+Seen = frozenset[tuple[str, Pointer]]
+#: Nodes that inlining may copy into one payload schema: refs that each inline the same
+#: target twice would otherwise grow exponentially, like a YAML alias bomb.
+INLINE_BUDGET = 100_000
 
 
 class RefResolver:
@@ -39,12 +45,15 @@ class RefResolver:
         self.sources = sources
         self.schema_names = schema_names
         self.report = report
-        self._extra: dict[Path, Any] = {}
+        self._extra: dict[Path, Source | None] = {}
+        self._budget = INLINE_BUDGET
+        self._over_budget = False
 
     # -- public ----------------------------------------------------------------------------
 
     def schema(self, value: Any, loc: Loc) -> Any:
         """Normalise a payload schema written at ``loc``."""
+        self._budget, self._over_budget = INLINE_BUDGET, False
         return self._walk(value, loc, frozenset(), schema=True)
 
     def example(self, value: Any, loc: Loc) -> Any:
@@ -59,7 +68,9 @@ class RefResolver:
 
     # -- internals -------------------------------------------------------------------------
 
-    def _walk(self, value: Any, loc: Loc, seen: frozenset[str], *, schema: bool) -> Any:
+    def _walk(self, value: Any, loc: Loc, seen: Seen, *, schema: bool) -> Any:
+        if seen and isinstance(value, (dict, list)):
+            self._budget -= 1
         if isinstance(value, list):
             return [self._walk(v, loc.at(i), seen, schema=schema) for i, v in enumerate(value)]
         if not isinstance(value, dict):
@@ -72,9 +83,14 @@ class RefResolver:
             data_key = key in ("example", "examples", "const", "default", "enum")
             out[key] = sub if data_key else self._walk(sub, loc.at(key), seen, schema=schema)
         ref = value.get("$ref")
+        rloc = loc.at("$ref")
+        if schema and "$ref" in value and not isinstance(ref, str):
+            self.report("L010", rloc, "$ref must be a string: a file path and/or a "
+                        "'#/json/pointer'")
+            del out["$ref"]
+            return out
         if not (schema and isinstance(ref, str)):
             return out
-        rloc = loc.at("$ref")
         if ref.startswith(COMPONENT_PREFIX):
             name = unquote(ref[len(COMPONENT_PREFIX) :])
             if name not in self.schema_names:
@@ -91,21 +107,26 @@ class RefResolver:
                 and tptr[0] == "schemas":
             out["$ref"] = COMPONENT_PREFIX + str(tptr[1])
             return out
-        if ref in seen:
+        key = (tsource.rel, tptr)
+        if key in seen:
             self.report("L010", rloc, f"$ref '{ref}' is circular through inlined content; "
                         "move the shared part into a named schema")
             return out
-        tloc = Loc(tsource, tptr) if tsource is not None else rloc
-        inlined = self._walk(data, tloc, seen | {ref}, schema=True)
+        if self._budget <= 0:
+            if not self._over_budget:  # report once, where the budget ran out
+                self._over_budget = True
+                self.report("L011", rloc, f"$refs inline more than {INLINE_BUDGET} nodes; "
+                            "make the repeated parts named schemas")
+            return out
+        # Refs inside the target resolve relative to the target's own file.
+        inlined = self._walk(data, Loc(tsource, tptr), seen | {key}, schema=True)
         if isinstance(inlined, dict):
             merged = dict(inlined)
             merged.update(out)
             return merged
         return inlined
 
-    def _follow(
-        self, ref: str, rloc: Loc, seen: frozenset[str]
-    ) -> tuple[Source | None, Any, Pointer] | None:
+    def _follow(self, ref: str, rloc: Loc, seen: Seen) -> tuple[Source, Any, Pointer] | None:
         """Find what ``ref`` points at. Reports and returns None when it cannot."""
         if _REMOTE.match(ref):
             self.report("L008", rloc, f"$ref '{ref}' is remote; designgate never fetches — "
@@ -120,14 +141,16 @@ class RefResolver:
                             "keep referenced files inside design/")
                 return None
             source = self.sources.get(target_path)
-            if source is not None:
-                data: Any = source.data
-            elif target_path.is_file():
-                data = self._read_extra(target_path)
-                if data is None:
+            if source is None and target_path.is_file():
+                rel = posixpath.normpath(posixpath.join(posixpath.dirname(here.rel),
+                                                        unquote(file_part)))
+                source = self._read_extra(target_path, rel)
+                if source is None:
                     self.report("L010", rloc, f"$ref '{ref}' points at a file that is not "
                                 "valid UTF-8 YAML or JSON")
                     return None
+            if source is not None:
+                data: Any = source.data
             else:
                 self.report("L010", rloc, f"$ref '{ref}': file '{file_part}' does not exist")
                 return None
@@ -144,7 +167,8 @@ class RefResolver:
             return None
         return source, resolved, ptr
 
-    def _read_extra(self, path: Path) -> Any:
+    def _read_extra(self, path: Path, rel: str) -> Source | None:
+        """A referenced file that is not a design source (plain JSON or YAML), read once."""
         if path not in self._extra:
             try:
                 text = path.read_bytes().decode("utf-8-sig")
@@ -152,7 +176,8 @@ class RefResolver:
                 self._extra[path] = None
             else:
                 doc = read_yaml(text)
-                self._extra[path] = None if doc.problems else doc.data
+                ok = not doc.problems and doc.data is not None
+                self._extra[path] = Source(path, rel, doc) if ok else None
         return self._extra[path]
 
 

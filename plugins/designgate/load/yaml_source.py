@@ -40,6 +40,10 @@ _FLOAT = re.compile(
     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
 )
 _TAG = "tag:yaml.org,2002:"
+#: Characters outside YAML's printable set (the reader rejects them).
+_NON_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
 
 
 @dataclass(slots=True)
@@ -123,14 +127,33 @@ def read_yaml(text: str) -> YamlDocument:
         doc.data = None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = exc.problem or "invalid YAML"
-        if exc.context:
-            what = f"{what} ({exc.context})"
-        doc.problems.append(YamlProblem("syntax", f"YAML syntax error: {what}", line, col))
+        # An unclosed quote fails only at the end of the file, a key without ':' only on
+        # the next line; the construct's start (the context mark) is where to look.
+        late = "end of stream" in what or "expected ':'" in what
+        if late and exc.context_mark is not None:
+            mark = exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        if "maximum nesting depth" in what:  # libyaml's own limit (1000 levels)
+            doc.problems.append(YamlProblem(
+                "too-deep", f"nesting deeper than {MAX_DEPTH} levels; flatten this structure",
+                line, col,
+            ))
+        else:
+            if exc.context:
+                what = f"{what} ({exc.context})"
+            doc.problems.append(YamlProblem("syntax", f"YAML syntax error: {what}", line, col))
         doc.data = None
-    except yaml.YAMLError as exc:  # e.g. a reader error on control characters
-        doc.problems.append(YamlProblem("syntax", f"YAML error: {exc}", 1, 1))
+    except yaml.YAMLError as exc:  # a reader error: a character YAML does not allow
+        bad = _NON_PRINTABLE.search(text)
+        at = bad.start() if bad else 0
+        line = text.count("\n", 0, at) + 1
+        col = at - (text.rfind("\n", 0, at) + 1) + 1
+        reason = getattr(exc, "reason", None) or "invalid character"
+        code = f" U+{ord(bad.group()):04X}" if bad else ""
+        doc.problems.append(YamlProblem(
+            "syntax", f"YAML error: character{code} is not allowed ({reason})", line, col
+        ))
         doc.data = None
     return doc
 
