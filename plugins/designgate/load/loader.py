@@ -13,10 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import jsonschema
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from designgate.findings import Finding, Severity, Span
 from designgate.load.format import KINDS, SCHEMAS_BY_KIND, SEVERITY_SETTING
@@ -70,9 +67,37 @@ def _design_files(ddir: Path) -> Iterator[Path]:
                 yield Path(dirpath) / name
 
 
+try:  # Rust validator: decides "valid" fast; the Python one explains what is wrong.
+    import jsonschema_rs as _rs
+except ImportError:  # pragma: no cover - a platform without its wheel
+    _rs = None
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+
+
 @cache
-def _validator(kind: str) -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(SCHEMAS_BY_KIND[kind])
+def _validator(kind: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(SCHEMAS_BY_KIND[kind])
+
+
+@cache
+def _fast_validator(kind: str) -> Any:
+    return _rs.Draft202012Validator(SCHEMAS_BY_KIND[kind]) if _rs is not None else None
+
+
+def _surely_valid(kind: str, data: Any) -> bool:
+    """True when the fast validator accepts ``data``; False means "ask the slow one"."""
+    fast = _fast_validator(kind)
+    if fast is None:
+        return False
+    try:
+        return bool(fast.is_valid(data))
+    except (ValueError, TypeError, OverflowError):  # e.g. NaN or huge ints it cannot take
+        return False
 
 
 class _Loader:
@@ -199,7 +224,8 @@ class _Loader:
                             f"unknown kind '{kind}'{_did_you_mean(str(kind), KINDS)}")
             return None
         source.kind = kind
-        for err in _validator(kind).iter_errors(doc.data):
+        errors = () if _surely_valid(kind, doc.data) else _validator(kind).iter_errors(doc.data)
+        for err in errors:
             self._schema_error(source, err)
         return source
 

@@ -40,6 +40,8 @@ _FLOAT = re.compile(
     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
 )
 _TAG = "tag:yaml.org,2002:"
+#: First characters of every plain scalar that may resolve to something other than a string.
+_NON_STRING_STARTS = frozenset("~nNtTfF+-.0123456789")
 #: Characters outside YAML's printable set (the reader rejects them).
 _NON_PRINTABLE = re.compile(
     "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
@@ -78,6 +80,8 @@ class YamlDocument:
 
 def resolve_plain(text: str) -> Any:
     """YAML 1.2 core schema resolution of a plain (unquoted) scalar."""
+    if text and text[0] not in _NON_STRING_STARTS:
+        return text  # the common case: most scalars are words
     if _NULL.match(text):
         return None
     if text in _BOOL:
@@ -98,7 +102,10 @@ def resolve_plain(text: str) -> Any:
 
 
 class _Frame:
-    __slots__ = ("anchor", "col", "count", "key", "key_pos", "line", "merges", "pointer", "value")
+    __slots__ = (
+        "anchor", "col", "count", "dups", "is_map", "key", "key_pos", "line", "merges",
+        "pointer", "value",
+    )
 
     def __init__(
         self, value: Any, pointer: Pointer, anchor: str | None, line: int, col: int
@@ -112,6 +119,8 @@ class _Frame:
         self.merges: list[dict[str, Any]] = []
         self.line = line
         self.col = col
+        self.is_map = isinstance(value, dict)
+        self.dups = False
 
 
 class _Stop(Exception):
@@ -159,157 +168,169 @@ def read_yaml(text: str) -> YamlDocument:
 
 
 def _build(text: str, doc: YamlDocument) -> None:
+    # The hot loop of every check: events are dispatched on their exact class and the
+    # helpers are inlined, because a large design has hundreds of thousands of events.
     stack: list[_Frame] = []
     anchors: dict[str, tuple[Any, int]] = {}
+    spans = doc.spans
+    key_spans = doc.key_spans
     budget = ALIAS_BUDGET
     documents = 0
     root_set = False
-
-    def place(value: Any, line: int, col: int, count: int) -> None:
-        """Attach a finished value to the parent; returns the value's pointer."""
-        nonlocal root_set
-        if not stack:
-            doc.data = value
-            root_set = True
-            doc.spans[()] = (line, col)
-            return
-        parent = stack[-1]
-        parent.count += count
-        if isinstance(parent.value, list):
-            ptr = (*parent.pointer, len(parent.value))
-            parent.value.append(value)
-            doc.spans[ptr] = (line, col)
-            return
-        key = parent.key
-        parent.key = None
-        if key == "<<" and isinstance(value, (dict, list)):
-            merges = [value] if isinstance(value, dict) else value
-            for m in merges:
-                if isinstance(m, dict):
-                    parent.merges.append(m)
-            return
-        ptr = (*parent.pointer, key)
-        parent.value[key] = value
-        doc.spans[ptr] = (line, col)
-        doc.key_spans[ptr] = parent.key_pos
-
-    def next_pointer() -> Pointer:
-        if not stack:
-            return ()
-        parent = stack[-1]
-        if isinstance(parent.value, list):
-            return (*parent.pointer, len(parent.value))
-        return (*parent.pointer, parent.key if parent.key is not None else "?")
-
-    def expecting_key() -> bool:
-        return bool(stack) and isinstance(stack[-1].value, dict) and stack[-1].key is None
-
-    def set_key(raw: str, line: int, col: int) -> None:
-        parent = stack[-1]
-        if raw in parent.value and raw != "<<":
-            first = doc.key_spans.get((*parent.pointer, raw), (0, 0))[0]
-            doc.problems.append(
-                YamlProblem(
-                    "duplicate-key",
-                    f"duplicate key '{raw}' (first defined on line {first}); keep one",
-                    line,
-                    col,
-                )
-            )
-            # Keep the first value; swallow the duplicate by writing into a throwaway slot.
-            raw = f"\x00dup:{raw}:{line}"
-        parent.key = raw
-        parent.key_pos = (line, col)
-
-    for event in yaml.parse(text, Loader=_Loader):
-        line = event.start_mark.line + 1
-        col = event.start_mark.column + 1
-        if isinstance(event, yaml.DocumentStartEvent):
-            documents += 1
-            if documents > 1:
-                doc.problems.append(
-                    YamlProblem(
-                        "syntax",
-                        "more than one YAML document in this file; put each in its own file",
-                        line,
-                        col,
-                    )
-                )
-                raise _Stop
-            continue
-        if isinstance(event, yaml.ScalarEvent):
-            value = _scalar(event, doc, line, col)
-            if expecting_key():
-                set_key(event.value, line, col)
+    top: _Frame | None = None  # stack[-1], kept in a local
+    loader = _Loader(text)
+    get_event = loader.get_event
+    try:
+        while True:
+            event = get_event()
+            cls = event.__class__
+            if cls is _StreamEnd:
+                break
+            mark = event.start_mark
+            line = mark.line + 1
+            col = mark.column + 1
+            if cls is _Scalar:
+                if top is not None and top.key is None and top.is_map:
+                    _set_key(top, event.value, line, col, doc)
+                    if event.anchor:
+                        anchors[event.anchor] = (event.value, 1)
+                    continue
+                style = event.style
+                if event.tag is None and not style and event.implicit[0]:
+                    value = resolve_plain(event.value)
+                elif event.tag is None or event.tag == "!":
+                    value = event.value if style or not event.implicit[0] \
+                        else resolve_plain(event.value)
+                else:
+                    value = _scalar(event, doc, line, col)
+                count = 1
                 if event.anchor:
-                    anchors[event.anchor] = (event.value, 1)
-                continue
-            place(value, line, col, 1)
-            if event.anchor:
-                anchors[event.anchor] = (value, 1)
-        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            if expecting_key():
-                doc.problems.append(
-                    YamlProblem("key-type", "mapping keys must be plain scalars", line, col)
-                )
-                raise _Stop
-            if len(stack) >= MAX_DEPTH:
-                doc.problems.append(
-                    YamlProblem(
-                        "too-deep",
-                        f"nesting deeper than {MAX_DEPTH} levels; flatten this structure",
-                        line,
-                        col,
-                    )
-                )
-                raise _Stop
-            if event.tag and event.tag not in ("!", f"{_TAG}map", f"{_TAG}seq"):
-                doc.problems.append(
-                    YamlProblem("tag", f"unsupported YAML tag '{event.tag}'", line, col)
-                )
-            container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
-            stack.append(_Frame(container, next_pointer(), event.anchor, line, col))
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            frame = stack.pop()
-            if isinstance(frame.value, dict):
-                for k in [k for k in frame.value if k.startswith("\x00dup:")]:
-                    del frame.value[k]
-                for merged in frame.merges:
-                    for k, v in merged.items():
-                        frame.value.setdefault(k, v)
-            place(frame.value, frame.line, frame.col, frame.count)
-            if frame.anchor:
-                anchors[frame.anchor] = (frame.value, frame.count)
-        elif isinstance(event, yaml.AliasEvent):
-            if event.anchor not in anchors:
-                doc.problems.append(
-                    YamlProblem("syntax", f"unknown alias '*{event.anchor}'", line, col)
-                )
-                raise _Stop
-            value, count = anchors[event.anchor]
-            if expecting_key():
-                if not isinstance(value, str):
+                    anchors[event.anchor] = (value, 1)
+            elif cls is _MapStart or cls is _SeqStart:
+                if top is not None and top.key is None and top.is_map:
                     doc.problems.append(
                         YamlProblem("key-type", "mapping keys must be plain scalars", line, col)
                     )
                     raise _Stop
-                set_key(value, line, col)
-                continue
-            budget -= count
-            if budget < 0:
-                doc.problems.append(
-                    YamlProblem(
-                        "alias-bomb",
-                        f"aliases expand to more than {ALIAS_BUDGET} nodes; "
-                        "write the data out instead of nesting aliases",
-                        line,
-                        col,
+                if len(stack) >= MAX_DEPTH:
+                    doc.problems.append(YamlProblem(
+                        "too-deep", f"nesting deeper than {MAX_DEPTH} levels; flatten this "
+                        "structure", line, col,
+                    ))
+                    raise _Stop
+                tag = event.tag
+                if tag and tag not in _CONTAINER_TAGS:
+                    doc.problems.append(
+                        YamlProblem("tag", f"unsupported YAML tag '{tag}'", line, col)
                     )
-                )
-                raise _Stop
-            place(value, line, col, count)
+                if top is None:
+                    pointer: Pointer = ()
+                elif top.is_map:
+                    pointer = (*top.pointer, top.key if top.key is not None else "?")
+                else:
+                    pointer = (*top.pointer, len(top.value))
+                top = _Frame({} if cls is _MapStart else [], pointer, event.anchor, line, col)
+                stack.append(top)
+                continue
+            elif cls is _MapEnd or cls is _SeqEnd:
+                frame = stack.pop()
+                top = stack[-1] if stack else None
+                value = frame.value
+                if frame.is_map:
+                    if frame.dups:
+                        for k in [k for k in value if k.startswith("\x00dup:")]:
+                            del value[k]
+                    for merged in frame.merges:
+                        for k, v in merged.items():
+                            value.setdefault(k, v)
+                line, col, count = frame.line, frame.col, frame.count
+                if frame.anchor:
+                    anchors[frame.anchor] = (value, count)
+            elif cls is _Alias:
+                if event.anchor not in anchors:
+                    doc.problems.append(
+                        YamlProblem("syntax", f"unknown alias '*{event.anchor}'", line, col)
+                    )
+                    raise _Stop
+                value, count = anchors[event.anchor]
+                if top is not None and top.key is None and top.is_map:
+                    if not isinstance(value, str):
+                        doc.problems.append(
+                            YamlProblem("key-type", "mapping keys must be plain scalars", line, col)
+                        )
+                        raise _Stop
+                    _set_key(top, value, line, col, doc)
+                    continue
+                budget -= count
+                if budget < 0:
+                    doc.problems.append(YamlProblem(
+                        "alias-bomb", f"aliases expand to more than {ALIAS_BUDGET} nodes; "
+                        "write the data out instead of nesting aliases", line, col,
+                    ))
+                    raise _Stop
+            elif cls is _DocStart:
+                documents += 1
+                if documents > 1:
+                    doc.problems.append(YamlProblem(
+                        "syntax", "more than one YAML document in this file; put each in its "
+                        "own file", line, col,
+                    ))
+                    raise _Stop
+                continue
+            else:  # StreamStart, DocumentEnd
+                continue
+            # Attach the finished value to its parent.
+            if top is None:
+                doc.data = value
+                root_set = True
+                spans[()] = (line, col)
+                continue
+            top.count += count
+            if top.is_map:
+                key = top.key
+                top.key = None
+                if key == "<<" and isinstance(value, (dict, list)):
+                    for m in [value] if isinstance(value, dict) else value:
+                        if isinstance(m, dict):
+                            top.merges.append(m)
+                    continue
+                ptr = (*top.pointer, key)
+                top.value[key] = value
+                spans[ptr] = (line, col)
+                key_spans[ptr] = top.key_pos
+            else:
+                ptr = (*top.pointer, len(top.value))
+                top.value.append(value)
+                spans[ptr] = (line, col)
+    finally:
+        loader.dispose()
     if not root_set:
         doc.data = None
+
+
+def _set_key(parent: _Frame, raw: str, line: int, col: int, doc: YamlDocument) -> None:
+    if raw in parent.value and raw != "<<":
+        first = doc.key_spans.get((*parent.pointer, raw), (0, 0))[0]
+        doc.problems.append(YamlProblem(
+            "duplicate-key", f"duplicate key '{raw}' (first defined on line {first}); keep one",
+            line, col,
+        ))
+        # Keep the first value; swallow the duplicate by writing into a throwaway slot.
+        raw = f"\x00dup:{raw}:{line}"
+        parent.dups = True
+    parent.key = raw
+    parent.key_pos = (line, col)
+
+
+_Scalar = yaml.ScalarEvent
+_MapStart = yaml.MappingStartEvent
+_SeqStart = yaml.SequenceStartEvent
+_MapEnd = yaml.MappingEndEvent
+_SeqEnd = yaml.SequenceEndEvent
+_Alias = yaml.AliasEvent
+_DocStart = yaml.DocumentStartEvent
+_StreamEnd = yaml.StreamEndEvent
+_CONTAINER_TAGS = frozenset(("!", f"{_TAG}map", f"{_TAG}seq"))
 
 
 def _scalar(event: yaml.ScalarEvent, doc: YamlDocument, line: int, col: int) -> Any:
