@@ -470,9 +470,13 @@ def _redocly() -> str | None:
     return shutil.which("redocly")
 
 
-@pytest.mark.skipif(_redocly() is None, reason="redocly CLI is not installed")
 @pytest.mark.parametrize("which", ["scaffold", "example", "integrations"])
 def test_redocly_recommended_lint_is_clean(which: str, design: Path, tmp_path: Path) -> None:
+    if _redocly() is None:
+        # CI installs it (.ci/run); there a missing linter is a failure, never a skip.
+        if os.environ.get("CI") == "true":
+            pytest.fail("redocly CLI is not on PATH (CI=true): install @redocly/cli")
+        pytest.skip("redocly CLI is not installed (npm install -g @redocly/cli)")
     if which == "integrations":
         _with_integrations(design)
     doc = _doc(EXAMPLE if which == "example" else design)

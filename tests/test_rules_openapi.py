@@ -199,24 +199,16 @@ def test_o003_schemas_used_by_events_or_the_escape_hatch_count(design: Path) -> 
     assert only(check(design), "O003") == []
 
 
-# --- O004 ---------------------------------------------------------------------------------
+# --- conflicting routes (reported by N005/N009; the document keeps the first) -------------
 
 
-def test_o004_same_method_and_path(design: Path) -> None:
+def test_same_method_and_path_keeps_the_first_operation(design: Path) -> None:
     _in_endpoint(design, "updateNote", "    method: PATCH\n", "    method: GET\n")
     report = check(design)
-    f = assert_finding(report, "O004", API, _line_in(design, "updateNote", "path:"))
-    assert "'updateNote' has the same method and path as 'getNote'" in f.message
-    # The first endpoint stays in the document.
+    assert_finding(report, "N005", API, _line_in(design, "updateNote", "path:"))
     assert build_openapi(report.design).document["paths"]["/notes/{noteId}"]["get"][
         "operationId"] == "getNote"
-
-
-def test_o004_same_path_with_other_parameter_names(design: Path) -> None:
-    _in_endpoint(design, "deleteNote", "    path: /notes/{noteId}\n", "    path: /notes/{id}\n")
-    _in_endpoint(design, "deleteNote", "      noteId:\n", "      id:\n")
-    f = assert_finding(check(design), "O004", API, _line_in(design, "deleteNote", "path:"))
-    assert "'/notes/{id}'" in f.message and "'/notes/{noteId}'" in f.message
+    assert only(report, "O001") == []  # the conflict is reported once, by its own rule
 
 
 # --- the validator agrees with openapi-spec-validator -----------------------------------------
@@ -331,3 +323,20 @@ def test_validator_survives_recursive_schemas() -> None:
                      "properties": {"x": {"type": "string"}}},
            }}}
     assert openapi_errors(doc) == []
+
+
+# --- O004 ---------------------------------------------------------------------------------
+
+
+def test_o004_server_url_without_base_path(design: Path) -> None:
+    project = design / "project.yaml"
+    edit(project, "    - url: https://api.notes.test/v1\n", "    - url: https://api.notes.test\n")
+    f = assert_finding(check(design), "O004", "design/project.yaml",
+                       line_of(project, "url: https://api.notes.test"))
+    assert "'/v1'" in f.message and "https://api.notes.test/v1" in f.message
+
+
+def test_o004_relative_server_and_trailing_slash_are_fine(design: Path) -> None:
+    edit(design / "project.yaml", "    - url: https://api.notes.test/v1\n",
+         "    - url: https://api.notes.test/v1/\n    - url: /v1\n")
+    assert only(check(design), "O004") == []

@@ -248,7 +248,7 @@ class _Builder:
             method = ep.method.lower()
             item = paths.setdefault(ep.path, {})
             if method in item:
-                continue  # a duplicate method + path (rule O004); the first one wins
+                continue  # a duplicate method + path (rule N005); the first one wins
             item[method] = self.operation(ep, ("paths", ep.path, method))
         doc["tags"] = self.tags(paths)
         doc["paths"] = {path: _ordered(item) for path, item in paths.items()}

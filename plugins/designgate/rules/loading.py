@@ -45,7 +45,9 @@ declare("L008", "remote-ref", E, "A `$ref` points outside the repository (http:,
 """)
 declare("L009", "ref-escapes-design", E, "A `$ref` leaves the design directory.", """
     File references are resolved relative to the referencing file and must stay inside the
-    design directory, so that the design is self-contained and reviewable in one place.
+    design directory, so that the design is self-contained and reviewable in one place (and
+    a design cannot read arbitrary files of the machine that checks it). Move the referenced
+    file into `design/` and reference it with a relative path such as `../schemas/task.json`.
 """)
 declare("L010", "unresolved-ref", E, "A `$ref` does not resolve.", """
     The referenced file, JSON pointer or named schema does not exist. Named schemas are
@@ -61,7 +63,9 @@ declare("L012", "too-deep", E, "The YAML nesting is absurdly deep.", """
 """)
 declare("L013", "unsupported-tag", E, "A YAML tag designgate does not accept.", """
     Only the standard JSON-compatible tags (`!!str`, `!!int`, `!!float`, `!!bool`, `!!null`,
-    `!!map`, `!!seq`) are accepted; language-specific tags are never constructed.
+    `!!map`, `!!seq`) are accepted. Language-specific tags such as `!!python/object` are
+    never constructed — they would run code while reading a design — and custom tags have no
+    meaning in the format. Remove the tag; quote the value if it should stay text.
 """)
 declare("L014", "file-kind", E, "A design file is empty or lacks a valid `kind:`.", """
     Every YAML file under the design directory starts with `kind:` naming the artifact it
@@ -71,6 +75,8 @@ declare("L014", "file-kind", E, "A design file is empty or lacks a valid `kind:`
 declare("L015", "duplicate-definition", E, "The same id or name is defined twice.", """
     Endpoint ids, FR-IDs, table names, schema names, roles, permissions and other names must
     be unique across all files of the design, because other items refer to them by name.
+    The first definition is kept and the later one is reported with the place of the first.
+    Rename one of them, or delete the copy when it was pasted twice.
 """)
 declare("L016", "project-file", E, "No project file, or more than one.", """
     A design has exactly one file with `kind: project` (conventionally `design/project.yaml`)

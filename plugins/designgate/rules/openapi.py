@@ -170,40 +170,34 @@ def _endpoint_schemas(ep: Endpoint) -> Iterator[Any]:
             yield r.headers
 
 
-# --- O004: conflicting paths --------------------------------------------------------------
-
-_PARAM = re.compile(r"\{[^}/]*\}")
+# --- O004: servers agree with the base path ------------------------------------------------
 
 
-@register("O004", "path-conflict", Severity.ERROR,
-          "Two endpoints have the same method and path, or the same path spelled with "
-          "different parameter names.")
-def check_path_conflicts(design: Design) -> Iterator[Hit]:
+@register("O004", "server-base-path", Severity.ERROR,
+          "A server URL does not end with the project's base path.")
+def check_server_base_path(design: Design) -> Iterator[Hit]:
     """
-    An OpenAPI document has one operation per method and path, and paths that differ only
-    in their parameter names (`/tasks/{id}` and `/tasks/{taskId}`) are the same path
-    (OpenAPI 3.1, Paths Object: such paths "MUST NOT exist"). A second endpoint with the
-    same method and path would silently replace the first in the contract, so designgate
-    keeps the first and reports the second. Give each operation its own method or path, and
-    spell a path's parameters the same way on every method:
+    Endpoint paths are written without the version prefix (`/tasks`), and the generated
+    document puts the prefix in the server URLs, as OpenAPI intends. When `api.base_path`
+    says `/v1` but a server URL ends elsewhere, clients built from the contract call the
+    wrong URLs (`https://api.example.com/tasks` instead of `.../v1/tasks`). Make every server
+    URL end with the base path:
 
     ```yaml
-    - {id: getTask, method: GET, path: "/tasks/{taskId}"}
-    - {id: deleteTask, method: DELETE, path: "/tasks/{taskId}"}
+    api:
+      base_path: /v1
+      servers:
+        - url: https://api.teamboard.dev/v1
     ```
     """
-    first_op: dict[tuple[str, str], Endpoint] = {}
-    spelling: dict[str, Endpoint] = {}
-    for ep in design.endpoints:
-        template = _PARAM.sub("{}", ep.path)
-        other = first_op.get((ep.method, template))
-        if other is not None:
-            yield Hit(ep.loc.at("path"), f"'{ep.id}' has the same method and path as "
-                      f"'{other.id}' ({other.loc.span}); change its method or path")
-            continue
-        first_op[(ep.method, template)] = ep
-        seen = spelling.setdefault(template, ep)
-        if seen.path != ep.path:
-            yield Hit(ep.loc.at("path"), f"path '{ep.path}' of '{ep.id}' is path "
-                      f"'{seen.path}' of '{seen.id}' with other parameter names; spell the "
-                      "parameters the same way")
+    project = design.project
+    base = project.base_path.rstrip("/")
+    if not base or project.loc is None:
+        return
+    for i, server in enumerate(project.servers):
+        url = server["url"]
+        path = re.sub(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/]*", "", url).split("?")[0].rstrip("/")
+        if not path.endswith(base):
+            yield Hit(project.loc.at("api", "servers", i, "url"),
+                      f"server URL '{url}' does not end with the base path '{base}'; "
+                      f"append it ('{url.rstrip('/')}{base}')")
