@@ -163,7 +163,7 @@ def test_usage_errors_exit_2_with_one_line(design: Path) -> None:
 
 
 def test_unexpected_exception_is_one_line(design: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def boom(*_: object) -> None:
+    def boom(*_: object, **__: object) -> None:
         raise RuntimeError("the engine\nbroke")
 
     monkeypatch.setattr(cli_main, "check_design", boom)
@@ -425,3 +425,17 @@ def test_python_dash_m_entry_point(design: Path, tmp_path: Path) -> None:
     assert missing.returncode == 2
     assert missing.stderr.count("\n") == 1 and "Traceback" not in missing.stderr
     assert missing.stderr.startswith("designgate: error: ")
+
+
+def test_paths_are_relative_to_the_working_directory(design: Path, tmp_path: Path) -> None:
+    """A design below the working directory is reported with its path from there."""
+    nested = tmp_path / "services" / "api"
+    nested.mkdir(parents=True)
+    design.rename(nested / "design")
+    edit(nested / "design" / "prd.yaml", "    priority: P0\n", "    priority: P0\n    prio: high\n")
+    run = subprocess.run(
+        [sys.executable, "-m", "designgate", "check", "services/api/design", "--format", "github"],
+        capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path,
+    )
+    assert run.returncode == 1
+    assert "file=services/api/design/prd.yaml," in run.stdout

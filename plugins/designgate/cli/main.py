@@ -117,6 +117,18 @@ def _exit_code(report: Report, fail_on: str) -> int:
     return EXIT_FINDINGS if report.fails(FAIL_ON[fail_on]) else EXIT_OK
 
 
+def _check(design_dir: Path) -> Report:
+    """Check with paths relative to the working directory when the design lies inside it.
+
+    That is where editors, terminals and CI annotations resolve `file:line:col` from (a
+    design in `services/api/design` is reported as `services/api/design/...`); a design
+    outside the working directory is reported relative to its parent folder.
+    """
+    cwd = Path.cwd().resolve()
+    inside = design_dir.resolve().is_relative_to(cwd)
+    return check_design(design_dir, root=cwd if inside else None)
+
+
 @click.group(PROG, cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name=PROG)
 def cli() -> None:
@@ -128,7 +140,7 @@ def cli() -> None:
 @_report_options
 def check(design_dir: Path, fmt: str, fail_on: str, show_waived: bool) -> int:
     """Check the design sources in DESIGN_DIR (default: design)."""
-    report = check_design(design_dir)
+    report = _check(design_dir)
     _emit_report(report, fmt, fail_on, show_waived, err=False)
     return _exit_code(report, fail_on)
 
@@ -147,7 +159,7 @@ def build(design_dir: Path, out: Path, force: bool, fmt: str, fail_on: str,
     the exit code still reflects --fail-on. Findings go to stderr (GitHub annotations to
     stdout, where the runner reads them); stdout lists the written files.
     """
-    report = check_design(design_dir)
+    report = _check(design_dir)
     from designgate.generate import OutputError, write_outputs
 
     _emit_report(report, fmt, fail_on, show_waived, err=fmt != "github")
