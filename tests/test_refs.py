@@ -397,3 +397,18 @@ def test_ref_bomb_is_bounded(design: Path) -> None:
     assert len(hits) == 1
     assert hits[0].span is not None and hits[0].span.file == "design/shared/bomb.json"
     assert "named schemas" in hits[0].message
+
+
+@pytest.mark.parametrize("keyword", ["$dynamicRef", "$recursiveRef"])
+def test_remote_dynamic_ref_is_reported_and_never_fetched(
+    design: Path, keyword: str, no_network: list[str]
+) -> None:
+    path = design / "schemas" / "notes.yaml"
+    edit(path, "      tag: {type: [string, \"null\"], maxLength: 40, description: Optional tag.}",
+         f"      tag: {{{keyword}: 'https://schemas.test/tag.json'}}")
+    line = line_of(path, "schemas.test")
+    report = check(design)
+    f = assert_at(report, "L008", "design/schemas/notes.yaml", line,
+                  col_of(path, line, "'https"))
+    assert keyword in f.message
+    assert no_network == []

@@ -23,7 +23,8 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import UnknownType, ValidationError
 from jsonschema.validators import validator_for
 from jsonschema_specifications import REGISTRY as JSON_SCHEMA_SPECS
-from referencing.exceptions import Unresolvable
+from referencing import Registry
+from referencing.exceptions import NoSuchResource, Unresolvable
 
 from designgate.load.refs import COMPONENT_PREFIX
 
@@ -44,6 +45,16 @@ DATA_KEYWORDS = frozenset(("example", "examples", "const", "default", "enum"))
 #: itself is reported by the OpenAPI rule (O001); the example check just skips it.
 SCHEMA_FAILURES = (UnknownType, Unresolvable, re.error, TypeError, AttributeError, ValueError,
                    KeyError, IndexError, RecursionError)
+
+
+def _refuse(uri: str) -> Any:
+    raise NoSuchResource(ref=uri)
+
+
+#: Every Python validator gets this registry: the JSON Schema meta-schemas resolve (jsonschema
+#: adds them), anything else is unresolvable. Without it jsonschema falls back to fetching
+#: unknown URIs over the network — and a design must never make the tool do that.
+OFFLINE_REGISTRY: Registry[Any] = Registry(retrieve=_refuse)
 
 
 def _int_range(bits: int) -> Any:
@@ -120,6 +131,7 @@ class ExampleValidator:
         self._root = Draft202012Validator(
             {"components": {"schemas": components}},
             format_checker=FORMAT_CHECKER,
+            registry=OFFLINE_REGISTRY,
         )
         # Keep the schema objects alive: the cache is keyed by their identity.
         self._cache: dict[int, tuple[Any, Any]] = {}
@@ -498,7 +510,8 @@ class _SpecCheck:
         if cls is None:
             yield (), f"Unknown JSON Schema dialect: {dialect!r}"
             return
-        for err in cls(cls.META_SCHEMA, format_checker=FORMAT_CHECKER).iter_errors(value):
+        meta = cls(cls.META_SCHEMA, format_checker=FORMAT_CHECKER, registry=OFFLINE_REGISTRY)
+        for err in meta.iter_errors(value):
             yield tuple(err.absolute_path), _py_message(err)
 
     def property_names(self, at: Path, node: Any, seen: set[int] | None = None) -> set[str]:
@@ -534,6 +547,7 @@ class _SpecCheck:
             validator = Draft202012Validator(
                 {**value, "components": (self.doc.get("components") or {})},
                 format_checker=FORMAT_CHECKER,
+                registry=OFFLINE_REGISTRY,
             )
             try:
                 found = [(tuple(e.absolute_path), _py_message(e))

@@ -23,6 +23,7 @@ from designgate.load.yaml_source import Pointer, read_yaml
 from designgate.model.source import Loc, Source
 
 COMPONENT_PREFIX = "#/components/schemas/"
+_DYNAMIC_REFS = ("$dynamicRef", "$recursiveRef")
 _REMOTE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*:|//)")
 
 Report = Callable[[str, Loc, str], None]  # (rule id, where, message)
@@ -78,6 +79,12 @@ class RefResolver:
         out: dict[str, Any] = {}
         for key, sub in value.items():
             if key == "$ref" and isinstance(sub, str) and schema:
+                continue
+            if key in _DYNAMIC_REFS and schema and not (isinstance(sub, str) and sub.startswith("#")):
+                # Only anchors inside the schema are followed; anything else would be fetched.
+                self.report("L008", loc.at(key), f"{key} '{sub}' is not a '#anchor' in this "
+                            "schema; designgate never fetches — use a local anchor or a $ref "
+                            "to a file in design/")
                 continue
             # `example(s)`, `const`, `default`, `enum` hold data, not schemas.
             data_key = key in ("example", "examples", "const", "default", "enum")
