@@ -125,7 +125,10 @@ def _check(design_dir: Path) -> Report:
     outside the working directory is reported relative to its parent folder.
     """
     cwd = Path.cwd().resolve()
-    inside = design_dir.resolve().is_relative_to(cwd)
+    try:
+        inside = design_dir.resolve().is_relative_to(cwd)
+    except (OSError, RuntimeError):  # a symlink loop (RuntimeError on 3.11): load_design says so
+        inside = False
     return check_design(design_dir, root=cwd if inside else None)
 
 

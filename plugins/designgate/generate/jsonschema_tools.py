@@ -13,7 +13,6 @@ import importlib.util
 import json
 import os
 import re
-import string
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
@@ -40,6 +39,8 @@ _MAP = ("properties", "patternProperties", "$defs", "definitions", "dependentSch
 
 #: Keywords whose value is data, not a schema.
 DATA_KEYWORDS = frozenset(("example", "examples", "const", "default", "enum"))
+#: A path template parameter: `{name}`. Not `string.Formatter`, which raises on a lone brace.
+_PATH_PARAM = re.compile(r"\{([^{}]+)\}")
 
 #: What a broken schema can raise while an example is validated against it. The schema
 #: itself is reported by the OpenAPI rule (O001); the example check just skips it.
@@ -415,7 +416,7 @@ class _SpecCheck:
             self.response((*at, "requestBody"), op["requestBody"])
         names = self.parameters((*at, "parameters"), op.get("parameters")) + shared
         declared = set(names)
-        in_url = {p[1] for p in string.Formatter().parse(url) if p[1]} if "{" in url else set()
+        in_url = set(_PATH_PARAM.findall(url))
         for name in sorted(in_url - declared) + sorted(declared - in_url):
             self.error(at, f"Path parameter '{name}' for '{method}' operation in '{url}' "
                        "was not resolved")

@@ -8,6 +8,7 @@ finding at its ``file:line:col``; only a missing design directory raises.
 from __future__ import annotations
 
 import difflib
+import errno
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -51,19 +52,38 @@ def load_design(design_dir: str | os.PathLike[str], root: str | os.PathLike[str]
     """
     ddir = Path(design_dir)
     if not ddir.is_dir():
-        raise DesignLoadError(f"design directory '{ddir}' does not exist")
+        problem = ("is not a directory" if ddir.exists()
+                   else "is a broken or looping symlink" if ddir.is_symlink()
+                   else "does not exist")
+        raise DesignLoadError(f"design directory '{ddir}' {problem}")
     root_path = Path(root) if root is not None else ddir.resolve().parent
-    files = sorted(_design_files(ddir))
+    unreadable: list[OSError] = []
+    files = sorted(_design_files(ddir, unreadable))
     if not files:
+        if unreadable:
+            exc = unreadable[0]
+            raise DesignLoadError(f"cannot read '{exc.filename or ddir}': {exc.strerror or exc}")
         raise DesignLoadError(f"no design files (*.yaml, *.yml) under '{ddir}'")
-    return _Loader(ddir, root_path, files).run()
+    loader = _Loader(ddir, root_path, files)
+    for exc in unreadable:  # a folder the walk could not enter: its files would be missing
+        where = _rel(Path(exc.filename), root_path) if exc.filename else _rel(ddir, root_path)
+        loader.findings.append(Finding(
+            "L007", Severity.ERROR, f"cannot read the folder ({exc.strerror or exc}); "
+            "its design files were not loaded", Span(where, 1, 1)))
+    return loader.run()
 
 
-def _design_files(ddir: Path) -> Iterator[Path]:
-    for dirpath, dirnames, filenames in os.walk(ddir):
+def _design_files(ddir: Path, unreadable: list[OSError]) -> Iterator[Path]:
+    """Design files under ``ddir``; folders that cannot be listed go to ``unreadable``."""
+    for dirpath, dirnames, filenames in os.walk(ddir, onerror=unreadable.append):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in filenames:
             if name.endswith(DESIGN_SUFFIXES) and not name.startswith("."):
+                yield Path(dirpath) / name
+        # A folder named like a design file is read (and reported) as one; it is still
+        # walked, so files inside it are not lost.
+        for name in dirnames:
+            if name.endswith(DESIGN_SUFFIXES):
                 yield Path(dirpath) / name
 
 
@@ -183,10 +203,14 @@ class _Loader:
         try:
             raw = path.read_bytes()
         except OSError as exc:  # a dangling symlink, no permission, ...
+            if isinstance(exc, IsADirectoryError):
+                why = "it is a folder; rename it so its name does not end in .yaml/.yml"
+            elif exc.errno == errno.ELOOP:
+                why = "a symlink loop; fix or remove it"
+            else:
+                why = f"{exc.strerror or exc}; fix or remove it"
             self.findings.append(Finding(
-                "L007", Severity.ERROR,
-                f"cannot read the file ({exc.strerror or exc}); fix or remove it",
-                Span(rel, 1, 1),
+                "L007", Severity.ERROR, f"cannot read the file ({why})", Span(rel, 1, 1),
             ))
             return None
         try:
@@ -738,13 +762,14 @@ def _scalar(v: Any) -> bool:
 
 def _rel(path: Path, root: Path) -> str:
     # The path as written first, so that a symlinked file is named by its link.
-    for p, r in ((Path(os.path.abspath(path)), Path(os.path.abspath(root))),
-                 (path.resolve(), root.resolve())):
-        try:
-            return p.relative_to(r).as_posix()
-        except ValueError:
-            pass
-    return path.as_posix()
+    try:
+        return Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
+    except ValueError:
+        pass
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except (ValueError, OSError, RuntimeError):  # not below root; a symlink loop (3.11)
+        return path.as_posix()
 
 
 def _did_you_mean(word: str, options: Any) -> str:

@@ -12,6 +12,7 @@ Every reference is normalised so that the rest of the tool sees one form:
 
 from __future__ import annotations
 
+import errno
 import posixpath
 import re
 from collections.abc import Callable
@@ -142,13 +143,18 @@ class RefResolver:
         file_part, _, frag = ref.partition("#")
         here = rloc.source
         if file_part:
-            target_path = (here.path.parent / unquote(file_part)).resolve()
+            try:
+                target_path = (here.path.parent / unquote(file_part)).resolve()
+            except (OSError, RuntimeError, ValueError) as exc:
+                self.report("L010", rloc, f"$ref '{ref}' cannot be followed: "
+                            f"{_path_problem(exc)}")
+                return None
             if not target_path.is_relative_to(self.design_dir):
                 self.report("L009", rloc, f"$ref '{ref}' leaves the design directory; "
                             "keep referenced files inside design/")
                 return None
             source = self.sources.get(target_path)
-            if source is None and target_path.is_file():
+            if source is None and _is_file(target_path):
                 rel = posixpath.normpath(posixpath.join(posixpath.dirname(here.rel),
                                                         unquote(file_part)))
                 source = self._read_extra(target_path, rel)
@@ -189,6 +195,22 @@ class RefResolver:
 
 
 _MISSING = object()
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # e.g. a name too long for the file system
+        return False
+
+
+def _path_problem(exc: Exception) -> str:
+    """Why a path cannot be resolved, in words (Python 3.11 reports a loop as RuntimeError)."""
+    if isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP:
+        return "the path runs into a symlink loop"
+    if isinstance(exc, ValueError):
+        return "the path contains a NUL character"
+    return str(getattr(exc, "strerror", None) or exc)
 
 
 def _parse_pointer(frag: str) -> Pointer | None:

@@ -35,9 +35,11 @@ declare("L006", "invalid-value", E, "A value is outside what the format allows."
     The value has the right type but is not allowed: not one of the listed choices, does not
     match the expected pattern (e.g. permissions are `resource:action`), or is out of range.
 """)
-declare("L007", "not-utf8", E, "The file is not UTF-8 text.", """
+declare("L007", "not-utf8", E, "The file is not UTF-8 text, or cannot be read at all.", """
     Design sources must be UTF-8. The finding points at the first byte that is not; re-save
-    the file as UTF-8.
+    the file as UTF-8. A file or folder that cannot be read at all (no permission, a dangling
+    symlink or a symlink loop, a folder named like a `.yaml` file) is reported here too: its
+    content is missing from the check, so fix the permission or the link, or rename it.
 """)
 declare("L008", "remote-ref", E, "A `$ref` points outside the repository (http:, file: ...).", """
     designgate never fetches anything from the network while checking or building, so a
