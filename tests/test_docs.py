@@ -1,7 +1,7 @@
 """The user documentation cannot drift from the code it documents.
 
 - every field of every kind's JSON Schema has a row (with the right "required") in the table of
-  its object on ``docs/format/<kind>.md``, and no row documents a field that does not exist;
+  its object on ``guide/format/<kind>.md`` (package data), and no row documents a field that does not exist;
 - every complete YAML example on a format page validates against its kind's schema;
 - every rule id the pages mention exists, and every rule with a check is listed on some page;
 - the CLI page documents every command and option, and the output-formats page every JSON field;
@@ -25,7 +25,7 @@ from designgate.load.yaml_source import read_yaml
 from designgate.rules.registry import all_rules
 from support import REPO
 
-DOCS = REPO / "docs"
+DOCS = REPO / "plugins" / "designgate" / "guide"
 ROOT_HEADING = "Top-level keys"
 
 
@@ -124,7 +124,7 @@ def test_rule_ids_in_docs_exist_and_every_checked_rule_is_documented() -> None:
     missing = sorted(checked - mentioned - _expand_ranges(DOCS / "format"))
     assert missing == [], (
         f"rules no format page lists: {missing}; add each to the 'Rules that read it' table "
-        "of docs/format/<kind>.md for the kinds it reads"
+        "of guide/format/<kind>.md for the kinds it reads"
     )
 
 

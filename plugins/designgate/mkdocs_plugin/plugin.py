@@ -1,40 +1,91 @@
 """The designgate MkDocs plugin: wires the core into MkDocs events, nothing more.
 
 The design is loaded and checked once per build; findings are logged through the plugin
-logger (so `mkdocs build --strict` counts warnings) and one PluginError summarises them
-when `fail_on` is reached. The generated pages arrive with the design-site issue.
+logger (so `mkdocs build --strict` counts warnings) and one PluginError summarises them when
+`fail_on` is reached. The site's pages come from `designgate.render` as generated files
+(nothing is written into `docs/`), and their HTML goes through the sanitiser.
 """
 
 from __future__ import annotations
 
+import posixpath
 from pathlib import Path
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+from mkdocs.utils import nest_paths
 
 from designgate.check import Report, check_design
 from designgate.findings import Severity
 from designgate.load.loader import DesignLoadError
 from designgate.mkdocs_plugin.config import DesignGateConfig
+from designgate.render.sanitize import sanitize_html
+from designgate.render.site import Site, SiteOptions, build_site
 
 log = get_plugin_logger(__name__)
 
 _LOG_BY_SEVERITY = {Severity.ERROR: log.error, Severity.WARNING: log.warning, Severity.INFO: log.info}
+ASSETS = Path(__file__).resolve().parent.parent / "render" / "assets"
+CSS = "assets/designgate/designgate.css"
+MERMAID = "assets/designgate/mermaid.min.js"
+DEFAULT_MERMAID = "node_modules/mermaid/dist/mermaid.min.js"
+#: Markdown extensions the generated pages use (the API reference's tabs and details).
+EXTENSIONS: dict[str, dict[str, Any]] = {
+    "tables": {},
+    "admonition": {},
+    "pymdownx.details": {},
+    "pymdownx.superfences": {},
+    "pymdownx.tabbed": {"alternate_style": True},
+}
 
 
 class DesignGatePlugin(BasePlugin[DesignGateConfig]):
     def __init__(self) -> None:
         self.report: Report | None = None
         self.design_path: Path | None = None
+        self.site: Site | None = None
+        self.mermaid: Path | str | None = None
+        self.ours: set[str] = set()
 
-    # Resolve the design folder against mkdocs.yml, not the working directory.
+    # Resolve paths against mkdocs.yml, not the working directory, and register what the
+    # generated pages need (Markdown extensions, the stylesheet, a local Mermaid).
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
             return None
         base = Path(config.config_file_path or ".").resolve().parent
         self.design_path = (base / self.config.design_dir).resolve()
+        for name, options in EXTENSIONS.items():
+            if name not in config.markdown_extensions:
+                config.markdown_extensions.append(name)
+                if options:
+                    config.mdx_configs[name] = options
+        config.extra_css.append(CSS)
+        if config.theme.name == "material" and config.theme.get("font") is not False:
+            log.info("theme font is not `false`: Material loads Google Fonts, so the site is "
+                     "not fully offline (set `theme: {font: false}`)")
+        self.mermaid = self._mermaid(base)
+        if self.mermaid is not None:
+            config.extra_javascript.append(
+                self.mermaid if isinstance(self.mermaid, str) else MERMAID)
+        return config
+
+    def _mermaid(self, base: Path) -> Path | str | None:
+        configured = self.config.mermaid_js
+        if configured and configured.startswith(("https://", "http://")):
+            return configured  # the user's explicit choice of a remote script
+        if configured:
+            path = (base / configured).resolve()
+            if not path.is_file():
+                raise PluginError(f"designgate: mermaid_js '{configured}' is not a file")
+            return path
+        default = base / DEFAULT_MERMAID
+        if default.is_file():
+            return default
+        log.info("no local Mermaid script (mermaid_js); the ER diagram is shown as source")
         return None
 
     # Check once per build, before any page is read, so every page sees the same report.
@@ -56,8 +107,104 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
                     f"{self.config.design_dir}/ (run `designgate check` for details)"
                 )
 
-    # Edits to design sources must rebuild the site under `mkdocs serve`.
-    def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
+    # The pages exist only in memory: added as generated files, never written into docs/.
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files | None:
+        if not self.config.enabled or self.report is None:
+            return None
+        options = SiteOptions(
+            pages_dir=self.config.pages_dir.strip("/"),
+            guide_dir=self.config.guide_dir.strip("/") if self.config.guide else None,
+            source_url=_source_url(self.config.source_url, config, self.report),
+            templates_dir=Path(self.config.templates_dir) if self.config.templates_dir else None,
+            mermaid=self.mermaid is not None,
+            directory_urls=config.use_directory_urls,
+        )
+        self.site = site = build_site(self.report, options)
+        user_pages = [f.src_uri for f in files.documentation_pages()]
+        generated: list[tuple[str, str | bytes]] = [(p.path, p.markdown) for p in site.pages]
+        generated += [(f.path, f.content) for f in site.files]
+        generated.append((CSS, (ASSETS / "designgate.css").read_text(encoding="utf-8")))
+        for path, content in generated:
+            if files.get_file_from_path(path) is not None:
+                log.warning(f"docs/{path} exists; the generated page of that name is skipped")
+                continue
+            files.append(File.generated(config, path, content=content))
+            self.ours.add(path)
+        if isinstance(self.mermaid, Path):
+            files.append(File.generated(config, MERMAID, abs_src_path=str(self.mermaid)))
+        if self.config.nav:
+            config.nav = _nav(config.nav, user_pages, site, self.ours)
+        return files
+
+    # Design text reaches HTML escaped by the templates; descriptions inside the API reference
+    # are Markdown (as OpenAPI defines them), so every generated page is sanitised as well.
+    def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig,
+                        files: Files) -> str | None:
+        if page.file.src_uri in self.ours:
+            return sanitize_html(html)
+        return None
+
+    # Edits to design sources (and template overrides) must rebuild the site under `serve`.
+    def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         if self.config.enabled and self.design_path is not None and self.design_path.is_dir():
             server.watch(str(self.design_path))
+        if self.config.enabled and self.config.templates_dir:
+            server.watch(str(self.config.templates_dir))
         return server
+
+
+def _nav(nav: list[Any] | None, user_pages: list[str], site: Site, ours: set[str]) -> list[Any]:
+    """The user's nav (or MkDocs' automatic one) with the design and guide sections added."""
+    sections = _filter_nav(site.nav, ours)
+    if nav is None:
+        return [*nest_paths(user_pages), *sections]
+    mentioned = set(_nav_paths(nav))
+    if mentioned & ours:
+        return nav  # the user placed our pages themselves
+    return [*nav, *sections]
+
+
+def _filter_nav(items: list[Any], keep: set[str]) -> list[Any]:
+    out: list[Any] = []
+    for item in items:
+        if isinstance(item, dict):
+            for title, value in item.items():
+                if isinstance(value, list):
+                    sub = _filter_nav(value, keep)
+                    if sub:
+                        out.append({title: sub})
+                elif value in keep:
+                    out.append({title: value})
+        elif item in keep:
+            out.append(item)
+    return out
+
+
+def _nav_paths(items: Any) -> list[str]:
+    if isinstance(items, str):
+        return [items]
+    if isinstance(items, dict):
+        return [p for v in items.values() for p in _nav_paths(v)]
+    if isinstance(items, list):
+        return [p for v in items for p in _nav_paths(v)]
+    return []
+
+
+def _source_url(explicit: str | None, config: MkDocsConfig, report: Report) -> str | None:
+    """How a finding links to its source line (``{path}``, ``{line}``)."""
+    if explicit:
+        return explicit
+    repo = (config.repo_url or "").rstrip("/")
+    if repo and config.edit_uri is not None and not config.edit_uri.startswith(("http:", "https:")):
+        # edit_uri points at the docs folder for editing ("edit/main/docs/"); a source line
+        # is viewed ("blob/main/") relative to the repository root.
+        edit = config.edit_uri.strip("/")
+        docs = posixpath.basename(config.docs_dir.rstrip("/"))
+        if edit.endswith("/" + docs):
+            edit = edit[: -len(docs) - 1]
+        view = edit.replace("edit/", "blob/", 1) if "edit/" in edit else edit
+        return f"{repo}/{view}/{{path}}#L{{line}}" if view else f"{repo}/{{path}}#L{{line}}"
+    project_repo = report.design.project.repo_url.rstrip("/")
+    if project_repo:
+        return f"{project_repo}/blob/HEAD/{{path}}#L{{line}}"
+    return None

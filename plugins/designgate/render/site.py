@@ -1,0 +1,438 @@
+"""Design → the pages of the design site (Markdown) and the files beside them.
+
+Pure: a checked design in, page texts out. The MkDocs plugin turns these into generated
+files; nothing here knows MkDocs. Pages come from Jinja2 templates that users can override
+(``templates_dir``). Every value a template prints is escaped by default (``finalize``): text
+from YAML reaches the page as literal text, never as Markdown, HTML or a link.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from designgate.check import Report
+from designgate.findings import Severity, Span
+from designgate.generate.openapi import build_openapi
+from designgate.generate.output import dump_yaml
+from designgate.generate.traceability import build_traceability
+from designgate.model.design import QUADRANT_ORDER, Design, Endpoint, Table
+from designgate.model.source import Loc
+from designgate.render import text
+from designgate.render.apiref import api_reference, route
+from designgate.render.chart import impact_effort_svg
+from designgate.render.erd import er_diagram
+from designgate.render.sanitize import is_safe_url
+from designgate.rules.registry import FAMILIES, Rule, all_rules
+
+GUIDE_PACKAGE = "designgate.guide"
+#: The design sequence of the Impact/Effort matrix (the seed's order; Thankless is deferred).
+SEQUENCE = {"Quick Win": "Quick Wins", "Major Project": "Major Projects",
+            "Fill-In": "Fill-Ins", "Thankless Task": "Thankless Tasks (deferred)"}
+
+
+@dataclass(slots=True)
+class SiteOptions:
+    #: Folder of the site the design pages go to.
+    pages_dir: str = "design"
+    #: Folder of the user guide (getting started, format and rule reference); None: no guide.
+    guide_dir: str | None = "guide"
+    #: Link to a source line: a template with ``{path}`` and ``{line}``; None: no links.
+    source_url: str | None = None
+    #: Folder whose templates replace the built-in ones of the same name.
+    templates_dir: Path | None = None
+    #: Render the ER diagram with Mermaid (False: show its source text).
+    mermaid: bool = True
+    #: MkDocs' ``use_directory_urls``: how page paths become URLs (links in raw HTML).
+    directory_urls: bool = True
+    #: Gate state for the overview; None until the gate is evaluated (the gate issue).
+    gate: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SitePage:
+    path: str  # relative to the docs folder, '/'-separated, ends in .md
+    title: str
+    markdown: str
+
+
+@dataclass(frozen=True, slots=True)
+class SiteFile:
+    path: str
+    content: str | bytes
+
+
+@dataclass(slots=True)
+class Site:
+    pages: list[SitePage] = field(default_factory=list)
+    files: list[SiteFile] = field(default_factory=list)
+    #: MkDocs-style nav: [{title: path | [..]}, ...] for the design and guide sections.
+    nav: list[dict[str, Any]] = field(default_factory=list)
+
+
+# --- links --------------------------------------------------------------------------------
+
+
+class Links:
+    """Relative links between the site's pages, and from findings to source lines."""
+
+    def __init__(self, options: SiteOptions) -> None:
+        self.options = options
+        self.base = options.pages_dir.strip("/")
+        self.current = ""
+
+    def page(self, name: str) -> str:
+        """The docs path of design page ``name`` (``endpoints`` → ``design/endpoints.md``)."""
+        return posixpath.join(self.base, f"{name}.md") if self.base else f"{name}.md"
+
+    def md(self, name: str, frag: str = "") -> Markup:
+        """A Markdown link target (MkDocs resolves and validates ``.md`` links)."""
+        rel = posixpath.relpath(self.page(name), posixpath.dirname(self.current) or ".")
+        return Markup(rel + (f"#{text.anchor(frag)}" if frag else ""))
+
+    def url(self, name: str, frag: str = "") -> Markup:
+        """A final URL relative to the current page, for raw HTML (MkDocs leaves it alone)."""
+        target = _url_of(self.page(name), self.options.directory_urls)
+        here = _url_of(self.current, self.options.directory_urls)
+        here_dir = here.rstrip("/") if here.endswith("/") else posixpath.dirname(here)
+        rel = posixpath.relpath(target.rstrip("/") or ".", here_dir or ".")
+        if target.endswith("/") or not target:
+            rel = rel.rstrip("/") + "/"
+        return Markup(rel + (f"#{text.anchor(frag)}" if frag else ""))
+
+    def source(self, span: Span | Loc | None) -> Markup:
+        """``file:line:col``, linked to the repository when a source URL is configured."""
+        if span is None:
+            return Markup("<em>design</em>")
+        s = span.span if isinstance(span, Loc) else span
+        label = text.escape(str(s))
+        template = self.options.source_url
+        if not template:
+            return Markup(f"<code>{label}</code>")
+        href = template.replace("{path}", s.file).replace("{line}", str(s.line))
+        if not is_safe_url(href):
+            return Markup(f"<code>{label}</code>")
+        return Markup(f'<a class="dg-source" href="{text.escape(href)}"><code>{label}</code></a>')
+
+
+def _url_of(path: str, directory_urls: bool) -> str:
+    if not path:
+        return ""
+    stem = path[: -len(".md")] if path.endswith(".md") else path
+    if not directory_urls:
+        return stem + ".html"
+    if posixpath.basename(stem) == "index":
+        return posixpath.dirname(stem) + "/" if posixpath.dirname(stem) else ""
+    return stem + "/"
+
+
+# --- the environment ----------------------------------------------------------------------
+
+
+def _finalize(value: Any) -> Any:
+    # Every {{ value }} is literal text unless the template code marked it as markup.
+    if isinstance(value, Markup):
+        return value
+    if value is None:
+        return ""
+    return text.escape(value)
+
+
+def environment(templates_dir: Path | None = None) -> Environment:
+    loaders: list[Any] = []
+    if templates_dir is not None:
+        loaders.append(FileSystemLoader(str(templates_dir)))
+    loaders.append(PackageLoader("designgate.render", "templates"))
+    env = Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=True,
+        finalize=_finalize,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update({
+        "inline": text.inline,
+        "paragraphs": text.paragraphs,
+        "code_json": text.code_json,
+        "code_text": text.code_text,
+        "anchor": lambda *parts: Markup(text.anchor(*parts)),
+        "route": route,
+        "sev": _severity_badge,
+        # Only for text that ships with designgate (rule explanations), never design text.
+        "trusted_markdown": Markup,
+        "yesno": lambda v: Markup("yes") if v else Markup("&mdash;"),
+        # Jinja's own `join` and `e` escape for HTML only: design text needs Markdown too.
+        "join": _join,
+        "e": text.escape,
+        "tojson": lambda v: text.escape(json.dumps(v, ensure_ascii=False, default=str)),
+        "escape": text.escape,
+    })
+    return env
+
+
+def _join(items: Iterable[Any], sep: str = ", ") -> Markup:
+    return text.literal(sep).join(text.escape(i) for i in items)
+
+
+def _severity_badge(sev: Severity) -> Markup:
+    return Markup(f'<span class="dg-sev dg-sev-{sev}">{sev}</span>')
+
+
+# --- the pages ----------------------------------------------------------------------------
+
+
+class _Builder:
+    def __init__(self, report: Report, options: SiteOptions) -> None:
+        self.report = report
+        self.design: Design = report.design
+        self.options = options
+        self.links = Links(options)
+        self.env = environment(options.templates_dir)
+        self.site = Site()
+        self.rules = {r.id: r for r in all_rules()}
+        self.openapi = build_openapi(self.design).document
+        self.trace = build_traceability(self.design)
+
+    def render(self, template: str, path: str, title: str, **context: Any) -> None:
+        self.links.current = path
+        body = self.env.get_template(template).render(
+            d=self.design, report=self.report, links=self.links, options=self.options,
+            title=title, rules=self.rules, **context,
+        )
+        self.site.pages.append(SitePage(path, title, body))
+
+    def build(self) -> Site:
+        d, links = self.design, self.links
+        holders = _permission_holders(d)
+        by_resource = _group(d.endpoints, lambda e: e.resource or (e.tags[0] if e.tags else ""))
+        uncovered = set(self.trace["uncovered"])
+        self.render("overview.md.j2", links.page("index"), f"{d.project.name}",
+                    counts=_counts(self.report, self.trace), gate=self.options.gate,
+                    halted=self.report.halted)
+        self.render("endpoints.md.j2", links.page("endpoints"), "Endpoint inventory",
+                    by_resource=by_resource)
+        self.render("traceability.md.j2", links.page("traceability"), "Traceability",
+                    trace=self.trace, uncovered=uncovered,
+                    endpoints_by_fr=_endpoints_by_fr(d), grid=_grid(d))
+        self.render("api.md.j2", links.page("api"), "API reference",
+                    reference=Markup(api_reference(self.openapi, self.options.templates_dir)),
+                    reference_version=self.openapi.get("openapi", ""))
+        tables = sorted(d.tables.values(), key=lambda t: t.name)
+        self.render("database.md.j2", links.page("database/index"), "Database",
+                    tables=tables, erd=er_diagram(d, tables), used_by=_table_users(d))
+        for table in tables:
+            self.render("table.md.j2", links.page(f"database/{text.anchor(table.name)}"),
+                        table.name, table=table, used_by=_table_users(d).get(table.name, []),
+                        policies=[p for p in d.policies if p.table == table.name],
+                        referenced_by=_referenced_by(d, table))
+        self.render("auth.md.j2", links.page("auth"), "Auth", holders=holders,
+                    permissions=sorted(set(d.permissions) | _used_permissions(d)),
+                    inherited=_inherited(d))
+        self.render("integrations.md.j2", links.page("integrations"), "Integrations")
+        self.links.current = links.page("prioritization")
+        chart = impact_effort_svg(
+            d.endpoints, link=lambda e: self.links.url("endpoints", f"ep-{text.anchor(e.id)}"))
+        self.render("prioritization.md.j2", links.page("prioritization"), "Prioritization",
+                    chart=Markup(chart), quadrants=_quadrants(d), order=SEQUENCE)
+        self.render("migrations.md.j2", links.page("migrations"), "Migration plan")
+        self.render("findings.md.j2", links.page("findings"), "Findings",
+                    findings=self.report.findings, waived=self.report.waived,
+                    rule_link=self._rule_link)
+        self._files()
+        self._guide()
+        self.site.nav = self._nav(tables)
+        return self.site
+
+    def _rule_link(self, rule_id: str) -> Markup:
+        guide = self.options.guide_dir
+        if not guide or rule_id not in self.rules:
+            return Markup("")
+        target = posixpath.join(guide.strip("/"), "rules.md")
+        rel = posixpath.relpath(target, posixpath.dirname(self.links.current) or ".")
+        return Markup(f"{rel}#{text.anchor(rule_id.lower())}")
+
+    def _files(self) -> None:
+        base = self.links.base
+        doc = self.openapi
+        self.site.files += [
+            SiteFile(posixpath.join(base, "openapi.yaml"), dump_yaml(doc)),
+            SiteFile(posixpath.join(base, "openapi.json"),
+                     json.dumps(doc, indent=2, ensure_ascii=False) + "\n"),
+            SiteFile(posixpath.join(base, "traceability.json"),
+                     json.dumps(self.trace, indent=2, ensure_ascii=False) + "\n"),
+        ]
+
+    def _guide(self) -> None:
+        guide = self.options.guide_dir
+        if not guide:
+            return
+        root = resources.files(GUIDE_PACKAGE)
+        for rel, content in _walk_markdown(root):
+            path = posixpath.join(guide.strip("/"), rel)
+            self.site.pages.append(SitePage(path, _first_heading(content), content))
+        self.links.current = posixpath.join(guide.strip("/"), "rules.md")
+        families: dict[str, list[Rule]] = {}
+        for rule in self.rules.values():
+            families.setdefault(rule.family, []).append(rule)
+        self.render("rules.md.j2", self.links.current, "Rule reference",
+                    families=families, family_letters={v: k for k, v in FAMILIES.items()})
+
+    def _nav(self, tables: list[Table]) -> list[dict[str, Any]]:
+        p = self.links.page
+        design: list[Any] = [
+            {"Overview": p("index")},
+            {"Endpoint inventory": p("endpoints")},
+            {"Traceability": p("traceability")},
+            {"API reference": p("api")},
+            {"Database": [p("database/index")]
+             + [{t.name: p(f"database/{text.anchor(t.name)}")} for t in tables]},
+            {"Auth": p("auth")},
+            {"Integrations": p("integrations")},
+            {"Prioritization": p("prioritization")},
+            {"Migration plan": p("migrations")},
+            {"Findings": p("findings")},
+        ]
+        nav: list[dict[str, Any]] = [{"Design": design}]
+        guide = self.options.guide_dir
+        if guide:
+            g = guide.strip("/")
+            pages = {pg.path: pg for pg in self.site.pages if pg.path.startswith(g + "/")}
+            order = {"index.md": "Design sources", "getting-started.md": "Getting started",
+                     "cli.md": "The command line", "output-formats.md": "Output formats"}
+            entries: list[Any] = [{title: posixpath.join(g, o)} for o, title in order.items()
+                                  if posixpath.join(g, o) in pages]
+            fmt = sorted(k for k in pages if k.startswith(posixpath.join(g, "format") + "/"))
+            if fmt:
+                entries.append({"Format reference": [{pages[k].title: k} for k in fmt]})
+            entries.append({"Rule reference": posixpath.join(g, "rules.md")})
+            nav.append({"Guide": entries})
+        return nav
+
+
+def build_site(report: Report, options: SiteOptions | None = None) -> Site:
+    """Every page of the design site for a checked design."""
+    return _Builder(report, options or SiteOptions()).build()
+
+
+# --- derived views -----------------------------------------------------------------------
+
+
+def _group(items: Iterable[Endpoint], key: Callable[[Endpoint], str]) -> list[tuple[str, list[Endpoint]]]:
+    groups: dict[str, list[Endpoint]] = {}
+    for item in items:
+        groups.setdefault(key(item), []).append(item)
+    return list(groups.items())
+
+
+def _permission_holders(design: Design) -> dict[str, list[str]]:
+    out: dict[str, set[str]] = {}
+    for role in design.roles:
+        for perm in design.role_permissions(role):
+            out.setdefault(perm, set()).add(role)
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def _inherited(design: Design) -> dict[str, set[str]]:
+    """Role → permissions it holds only through inheritance."""
+    return {name: design.role_permissions(name) - set(role.permissions)
+            for name, role in design.roles.items()}
+
+
+def _used_permissions(design: Design) -> set[str]:
+    return {e.permission for e in design.endpoints if e.permission and not e.public}
+
+
+def _endpoints_by_fr(design: Design) -> dict[str, list[Endpoint]]:
+    out: dict[str, list[Endpoint]] = {}
+    for ep in design.endpoints:
+        for fr in dict.fromkeys(ep.fr_ids):
+            out.setdefault(fr, []).append(ep)
+    return out
+
+
+#: The FR-ID x endpoint grid is drawn up to this many cells; beyond, the list view serves.
+GRID_LIMIT = 20_000
+
+
+def _grid(design: Design) -> dict[str, Any] | None:
+    frs = [r.id for r in design.requirements if r.id]
+    if not frs or not design.endpoints or len(frs) * len(design.endpoints) > GRID_LIMIT:
+        return None
+    return {"frs": frs, "endpoints": design.endpoints}
+
+
+def _table_users(design: Design) -> dict[str, list[Endpoint]]:
+    out: dict[str, list[Endpoint]] = {}
+    for ep in design.endpoints:
+        for t in dict.fromkeys(ep.tables):
+            out.setdefault(t, []).append(ep)
+    return out
+
+
+def _referenced_by(design: Design, table: Table) -> list[tuple[str, str]]:
+    return [(t.name, c.name) for t in sorted(design.tables.values(), key=lambda t: t.name)
+            for c in t.columns if c.references and c.references.table == table.name]
+
+
+def _quadrants(design: Design) -> dict[str, list[Endpoint]]:
+    out: dict[str, list[Endpoint]] = {q: [] for q in QUADRANT_ORDER}
+    out["Unscored"] = []
+    for ep in design.endpoints:
+        out[ep.quadrant or "Unscored"].append(ep)
+    for q in QUADRANT_ORDER:
+        out[q].sort(key=lambda e: (-(e.impact or 0), e.effort or 0, e.id))
+    return out
+
+
+def _counts(report: Report, trace: dict[str, Any]) -> dict[str, Any]:
+    d = report.design
+    reqs = trace["requirements"]
+    in_scope = [r for r in reqs if r["in_scope"]]
+    return {
+        "requirements": len(reqs),
+        "in_scope": len(in_scope),
+        "covered": sum(1 for r in in_scope if r["endpoints"]),
+        "endpoints": len(d.endpoints),
+        "resources": len({e.resource for e in d.endpoints if e.resource}),
+        "schemas": len(d.schemas),
+        "tables": len(d.tables),
+        "roles": len(d.roles),
+        "permissions": len(d.permissions),
+        "policies": len(d.policies),
+        "webhooks": len(d.webhooks),
+        "events": len(d.events),
+        "third_parties": len(d.third_parties),
+        "migrations": len(d.migrations),
+        "errors": report.count(Severity.ERROR),
+        "warnings": report.count(Severity.WARNING),
+        "infos": report.count(Severity.INFO),
+        "waived": len(report.waived),
+    }
+
+
+def _walk_markdown(root: Any, prefix: str = "") -> Iterable[tuple[str, str]]:
+    for entry in sorted(root.iterdir(), key=lambda e: e.name):
+        if entry.is_dir() and not entry.name.startswith(("_", ".")):
+            yield from _walk_markdown(entry, f"{prefix}{entry.name}/")
+        elif entry.name.endswith(".md"):
+            yield f"{prefix}{entry.name}", entry.read_text(encoding="utf-8")
+
+
+def _first_heading(markdown: str) -> str:
+    for line in markdown.splitlines():
+        if line.startswith("# "):
+            return line[2:].replace("`", "").strip()
+    return "Guide"
+
+
+__all__ = ["Site", "SiteFile", "SiteOptions", "SitePage", "build_site"]

@@ -1,0 +1,412 @@
+"""The design site: a real `mkdocs build --strict` of designs, and what its pages say.
+
+Browser checks (rendering, console, requests, search) live in ``test_browser.py``; these
+tests read the built HTML.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+from designgate import load_design
+from designgate.render import text
+from designgate.render.erd import er_diagram
+from designgate.render.site import Links, SiteOptions
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+from mkdocs.exceptions import Abort
+from support import REPO, copy_scaffold, edit
+
+PAGES = ("index", "endpoints", "traceability", "api", "database", "auth", "integrations",
+         "prioritization", "migrations", "findings")
+
+
+def make_site(root: Path, plugin: str = "", extra: str = "", index: bool = True) -> Path:
+    """A mkdocs.yml (material, strict anchors) over ``root/design``; returns the config path."""
+    docs = root / "docs"
+    docs.mkdir(exist_ok=True)
+    if index:
+        (docs / "index.md").write_text("# Home\n\nA site.\n", encoding="utf-8")
+    cfg = root / "mkdocs.yml"
+    cfg.write_text(
+        "site_name: Test design\ntheme:\n  name: material\n  font: false\n"
+        "validation:\n  anchors: warn\n" + extra +
+        "plugins:\n  - search\n  - designgate:\n      design_dir: design\n" + plugin,
+        encoding="utf-8",
+    )
+    return cfg
+
+
+def build_site(cfg: Path, strict: bool = True) -> Path:
+    config = load_config(str(cfg), strict=strict)
+    build(config)
+    return Path(config.site_dir)
+
+
+def page(site: Path, name: str) -> str:
+    path = site / "design" / name / "index.html" if name != "index" else site / "design" / "index.html"
+    return path.read_text(encoding="utf-8")
+
+
+def main_text(html: str) -> str:
+    """The article's HTML (without the theme's navigation and scripts)."""
+    m = re.search(r'<article class="md-content__inner md-typeset">(.*?)</article>', html, re.S)
+    assert m, "no article in page"
+    return m.group(1)
+
+
+# --- the example design --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's own site (mkdocs.yml at the root), built strict."""
+    out = tmp_path_factory.mktemp("example") / "site"
+    config = load_config(str(REPO / "mkdocs.yml"), strict=True, site_dir=str(out))
+    build(config)
+    return out
+
+
+def test_example_site_has_every_page(example_site: Path) -> None:
+    design = load_design(REPO / "design").design
+    for name in PAGES:
+        assert page(example_site, name)
+    for table in design.tables:
+        assert (example_site / "design" / "database" / text.anchor(table) / "index.html").is_file()
+    assert (example_site / "guide" / "rules" / "index.html").is_file()
+    assert (example_site / "guide" / "format" / "endpoints" / "index.html").is_file()
+    assert (example_site / "assets" / "designgate" / "designgate.css").is_file()
+
+
+def test_every_endpoint_is_in_the_inventory_and_the_api_reference(example_site: Path) -> None:
+    design = load_design(REPO / "design").design
+    inventory, api = page(example_site, "endpoints"), page(example_site, "api")
+    for ep in design.endpoints:
+        assert f'id="ep-{ep.id}"' in inventory, ep.id
+        assert f'href="../api/#op-{ep.id}"' in inventory, ep.id
+        assert f'id="op-{ep.id}"' in api, ep.id
+
+
+def test_contract_is_downloadable_and_identical_to_the_build(example_site: Path) -> None:
+    from designgate.generate.openapi import build_openapi
+
+    design = load_design(REPO / "design").design
+    served = yaml.safe_load((example_site / "design" / "openapi.yaml").read_text("utf-8"))
+    assert served == build_openapi(design).document
+    as_json = json.loads((example_site / "design" / "openapi.json").read_text("utf-8"))
+    assert as_json == served
+    trace = json.loads((example_site / "design" / "traceability.json").read_text("utf-8"))
+    assert trace["uncovered"] == []
+    assert 'href="../openapi.yaml"' in page(example_site, "api")
+
+
+def test_overview_counts_and_read_back(example_site: Path) -> None:
+    html = main_text(page(example_site, "index"))
+    assert "Teamboard" in html
+    assert "37</a> in 11 resources" in html
+    assert "Read-back" in html and "02-product-design" in html
+    assert "D-01" in html and "RFI-01" in html
+    assert "Not evaluated in this build" in html  # the gate issue fills the review state
+
+
+def test_database_pages(example_site: Path) -> None:
+    db = main_text(page(example_site, "database"))
+    # Either Mermaid renders it (a local script is configured) or its source is shown.
+    assert "erDiagram" in db
+    assert "workspaces ||--o{ projects" in db.replace("&#123;", "{")
+    tasks = main_text((example_site / "design" / "database" / "tasks" / "index.html")
+                      .read_text("utf-8"))
+    assert 'id="col-assignee_id"' in tasks
+    assert "<code>Task.title</code>" in tasks or "Task.title" in tasks
+    assert "idx_tasks" in tasks or "Indexes" in tasks
+    assert 'href="../../endpoints/#ep-listTasks"' in tasks
+
+
+def test_auth_page_matrix_and_policies(example_site: Path) -> None:
+    design = load_design(REPO / "design").design
+    html = main_text(page(example_site, "auth"))
+    for perm in design.permissions:
+        assert f'id="perm-{text.anchor(perm)}"' in html
+    for policy in design.policies:
+        assert f'id="policy-{text.anchor(policy.name)}"' in html
+    assert html.count("●") + html.count("○") >= sum(len(r.permissions) for r in design.roles.values())
+
+
+def test_integrations_prioritization_migrations(example_site: Path) -> None:
+    design = load_design(REPO / "design").design
+    html = main_text(page(example_site, "integrations"))
+    for w in design.webhooks:
+        assert f'id="webhook-{text.anchor(w.name)}"' in html
+    for t in design.third_parties:
+        assert f'id="third-party-{text.anchor(t.name)}"' in html
+    prio = main_text(page(example_site, "prioritization"))
+    assert "<svg" in prio and "Quick Wins" in prio
+    order = [prio.index(label) for label in ("1. Quick Wins", "2. Major Projects",
+                                             "3. Fill-Ins", "4. Thankless Tasks (deferred)")]
+    assert order == sorted(order)
+    mig = main_text(page(example_site, "migrations"))
+    for m in design.migrations:
+        assert f'id="migration-{text.anchor(m.id)}"' in mig
+
+
+def test_rule_reference_lists_every_rule(example_site: Path) -> None:
+    from designgate.rules.registry import all_rules
+
+    html = (example_site / "guide" / "rules" / "index.html").read_text("utf-8")
+    for rule in all_rules():
+        assert f'id="{rule.id.lower()}"' in html, rule.id
+
+
+def test_clean_example_findings_page(example_site: Path) -> None:
+    html = main_text(page(example_site, "findings"))
+    assert "No open findings" in html and "No finding is waived" in html
+
+
+# --- fixtures --------------------------------------------------------------------------------
+
+
+def test_uncovered_requirements_are_highlighted(tmp_path: Path) -> None:
+    design = copy_scaffold(tmp_path)
+    prd = design / "prd.yaml"
+    prd.write_text(prd.read_text("utf-8") + (
+        "  - id: FR-090\n    title: Export notes\n    description: Download every note.\n"
+        "    priority: P0\n    mvp: true\n"
+        "  - id: FR-091\n    title: Share notes\n    description: Share a note by link.\n"
+        "    priority: P0\n    mvp: false\n"
+        "  - id: FR-092\n    title: Themes\n    description: Dark mode.\n"
+        "    priority: P2\n    mvp: false\n"), encoding="utf-8")
+    site = build_site(make_site(tmp_path, "      fail_on: never\n"), strict=False)
+    html = main_text(page(site, "traceability"))
+    # In scope (P0 in release mode full) without an endpoint: highlighted and listed.
+    for fr in ("FR-090", "FR-091"):
+        assert f'<span class="dg-uncovered" title="In scope, no endpoint">{fr}</span>' in html
+    assert "FR-092</td>" in html.replace("\n", "")  # P2: out of scope, not highlighted
+    assert '<span class="dg-uncovered"' not in html.split("FR-092")[1].split("</tr>")[0]
+    assert "2 requirement(s) in scope have no endpoint" in html
+    assert html.count('class="dg-uncovered-col"') >= 2
+
+
+def test_findings_link_to_source_lines_and_rules(tmp_path: Path) -> None:
+    design = copy_scaffold(tmp_path)
+    edit(design / "api" / "notes.yaml", "    summary: List my notes\n",
+         "    summary: List my notes\n    deprecated: true\n    impact: 9\n")
+    site = build_site(make_site(
+        tmp_path, "      fail_on: never\n      source_url: https://git.example/r/blob/main/{path}#L{line}\n"),
+        strict=False)
+    html = main_text(page(site, "findings"))
+    assert re.search(r'<a class="dg-source" href="https://git.example/r/blob/main/'
+                     r'design/api/notes.yaml#L\d+"><code>design/api/notes.yaml:\d+:\d+</code></a>',
+                     html)
+    assert 'href="../../guide/rules/#l' in html or 'href="../../guide/rules/#q' in html
+
+
+def test_waived_findings_show_their_reason(tmp_path: Path) -> None:
+    design = copy_scaffold(tmp_path)
+    notes = design / "api" / "notes.yaml"
+    edit(notes, "    summary: List my notes\n    description: Newest first; optionally only the notes "
+         "with one tag.\n", "    summary: List my notes\n    waivers:\n      - rule: Q002\n"
+         "        reason: Scored by the old 0-10 scale until the next review\n")
+    edit(notes, "    impact: 5\n", "    impact: 9\n")
+    site = build_site(make_site(tmp_path, "      fail_on: never\n"), strict=False)
+    html = main_text(page(site, "findings"))
+    assert "Scored by the old 0&#45;10 scale" in html or "Scored by the old 0-10 scale" in html
+    assert "Q002" in html.split("Waived findings")[1]
+
+
+def test_source_url_from_repo_url_and_edit_uri(tmp_path: Path) -> None:
+    copy_scaffold(tmp_path)
+    design = tmp_path / "design"
+    edit(design / "api" / "notes.yaml", "    summary: List my notes\n",
+         "    summary: List my notes\n    impact: 9\n")
+    site = build_site(make_site(tmp_path, "      fail_on: never\n",
+                                "repo_url: https://github.com/acme/notes\nedit_uri: edit/main/docs/\n"),
+                      strict=False)
+    html = main_text(page(site, "findings"))
+    assert 'href="https://github.com/acme/notes/blob/main/design/api/notes.yaml#L' in html
+
+
+# --- safe rendering --------------------------------------------------------------------------
+
+ATTACK = ('<script>alert(1)</script> <img src=x onerror=alert(2)> [click](javascript:alert(3)) '
+          '<a href="javascript:alert(4)">link</a> {: onclick="alert(5)" } '
+          '<svg onload=alert(6)> --8<-- "/etc/passwd" *em* `code`')
+_TEXT_KEYS = re.compile(r"^(\s*(?:- )?(?:description|summary|title|text|decision|intent|question|"
+                        r"purpose|trigger|resolution|note|serves|rollback)): (?!>)(.*)$", re.M)
+
+
+def poison(design: Path) -> None:
+    """Every one-line prose field of every design file gets the attack appended."""
+    payload = json.dumps(ATTACK)[1:-1]
+    for path in design.rglob("*.yaml"):
+        src = path.read_text("utf-8")
+        out = _TEXT_KEYS.sub(lambda m: f'{m.group(1)}: "{m.group(2).strip(chr(34))} {payload}"', src)
+        path.write_text(out, encoding="utf-8")
+    # Names and enum values too: a resource name, a property name with markup in it.
+    edit(design / "api" / "notes.yaml", "  name: notes\n", '  name: "notes <img src=x onerror=alert(7)>"\n')
+
+
+class _Scan(HTMLParser):
+    """Every element and attribute of a page, as a browser would see them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.scripts: list[dict[str, str | None]] = []
+        self.bad: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "script":
+            self.scripts.append(dict(attrs))
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.bad.append(f"<{tag} {name}={value}>")
+            if name in ("href", "src", "action", "formaction", "xlink:href") and value and \
+                    re.sub(r"[\x00-\x20]", "", value).lower().startswith(("javascript:", "data:text")):
+                self.bad.append(f"<{tag} {name}={value}>")
+
+
+def test_markup_in_design_text_renders_inert(tmp_path: Path) -> None:
+    design = copy_scaffold(tmp_path)
+    poison(design)
+    site = build_site(make_site(tmp_path, "      fail_on: never\n"), strict=False)
+    pages = sorted((site / "design").rglob("*.html"))
+    assert len(pages) >= len(PAGES)
+    for path in pages:
+        html = path.read_text("utf-8")
+        scan = _Scan()
+        scan.feed(html)
+        assert scan.bad == [], (path, scan.bad)
+        # Only the theme's scripts: files under assets/ and Material's inline config.
+        for attrs in scan.scripts:
+            src = attrs.get("src") or ""
+            assert src == "" or "assets/" in src, (path, attrs)
+        assert "alert(1)</script>" not in html
+        assert "/etc/passwd" not in html or "--8&lt;--" in html or "&#45;&#45;8" in html \
+            or "--8<--" not in main_text(html)
+    # The text is shown as written, not lost: the attack is visible as literal text.
+    overview = main_text(page(site, "index"))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in overview
+    assert "[click](javascript:alert(3))" in _unescape(overview)
+    api = main_text(page(site, "api"))
+    assert "alert(2)" in _unescape(api) or "onerror" not in api
+
+
+def _unescape(html: str) -> str:
+    import html as h
+
+    return h.unescape(re.sub(r"<[^>]+>", "", html))
+
+
+# --- plugin behaviour ------------------------------------------------------------------------
+
+
+def test_user_pages_are_never_replaced(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    copy_scaffold(tmp_path)
+    cfg = make_site(tmp_path)
+    (tmp_path / "docs" / "design").mkdir()
+    (tmp_path / "docs" / "design" / "auth.md").write_text("# My own auth notes\n", "utf-8")
+    site = build_site(cfg, strict=False)
+    assert "My own auth notes" in page(site, "auth")
+    assert "docs/design/auth.md exists" in caplog.text
+    assert (tmp_path / "docs" / "design" / "auth.md").read_text("utf-8") == "# My own auth notes\n"
+    assert sorted(p.name for p in (tmp_path / "docs").rglob("*")) == ["auth.md", "design", "index.md"]
+
+
+def test_explicit_nav_gets_the_design_sections(tmp_path: Path) -> None:
+    copy_scaffold(tmp_path)
+    cfg = make_site(tmp_path, extra="nav:\n  - Home: index.md\n")
+    site = build_site(cfg)
+    html = (site / "index.html").read_text("utf-8")
+    assert "Endpoint inventory" in html and "Rule reference" in html
+
+
+def test_pages_dir_guide_off_and_disabled(tmp_path: Path) -> None:
+    copy_scaffold(tmp_path)
+    site = build_site(make_site(tmp_path, "      pages_dir: backend\n      guide: false\n"))
+    assert (site / "backend" / "endpoints" / "index.html").is_file()
+    assert not (site / "guide").exists()
+    assert 'href="../api/#op-listNotes"' in (site / "backend" / "endpoints" / "index.html").read_text("utf-8")
+    shutil.rmtree(site)
+    site = build_site(make_site(tmp_path, "      enabled: false\n"))
+    assert not (site / "design").exists()
+
+
+def test_templates_can_be_overridden(tmp_path: Path) -> None:
+    copy_scaffold(tmp_path)
+    tpl = tmp_path / "overrides"
+    (tpl / "oad" / "partial").mkdir(parents=True)
+    (tpl / "migrations.md.j2").write_text(
+        "# Migration plan\n\nOur own plan page for {{ d.project.name }}: "
+        "{{ d.migrations | length }} step(s).\n", "utf-8")
+    (tpl / "oad" / "partial" / "info.html").write_text("OUR-API-INFO\n", "utf-8")
+    site = build_site(make_site(tmp_path, "      templates_dir: overrides\n"))
+    assert "Our own plan page for Notes API: 2 step(s)." in page(site, "migrations")
+    assert "OUR-API-INFO" in page(site, "api")
+
+
+def test_mermaid_script_is_served_locally(tmp_path: Path) -> None:
+    copy_scaffold(tmp_path)
+    script = tmp_path / "vendor" / "mermaid.min.js"
+    script.parent.mkdir()
+    script.write_text("window.mermaid = window.mermaid || {};\n", "utf-8")
+    site = build_site(make_site(tmp_path, "      mermaid_js: vendor/mermaid.min.js\n"))
+    assert (site / "assets" / "designgate" / "mermaid.min.js").read_text("utf-8") == script.read_text("utf-8")
+    db = page(site, "database")
+    assert '<pre class="mermaid"><code>erDiagram' in db
+    assert "assets/designgate/mermaid.min.js" in db
+
+
+def test_without_mermaid_the_diagram_source_is_shown(tmp_path: Path) -> None:
+    copy_scaffold(tmp_path)
+    site = build_site(make_site(tmp_path))
+    db = page(site, "database")
+    assert 'class="mermaid"' not in db and "erDiagram" in db and "mermaid_js" in db
+    assert "unpkg.com" not in db
+
+
+def test_missing_mermaid_file_is_one_error(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    copy_scaffold(tmp_path)
+    with pytest.raises(Abort):
+        build_site(make_site(tmp_path, "      mermaid_js: nowhere/mermaid.js\n"))
+    assert "mermaid_js 'nowhere/mermaid.js' is not a file" in caplog.text
+
+
+# --- units -----------------------------------------------------------------------------------
+
+
+def test_text_escaping_defuses_markdown_and_html() -> None:
+    out = text.inline("a <b> [x](javascript:y) {: onclick=z } `c<d>` *e* | f\nnext")
+    assert "<b>" not in out and "[" not in out and "{" not in out and "|" not in out
+    assert "<code>c&#60;d&#62;</code>" in out and "\n" not in out
+    assert text.paragraphs("one\n\ntwo `x`").count("<p>") == 2
+    assert text.anchor("tasks:read") == "tasks-read" and text.anchor("a b/c") == "a-b-c"
+    assert "```" not in text.code_text("ok\n```\nbreak out").split("\n")[1][:3]
+
+
+def test_links_between_pages() -> None:
+    links = Links(SiteOptions())
+    links.current = "design/prioritization.md"
+    assert links.url("endpoints", "ep-x") == "../endpoints/#ep-x"
+    assert links.url("index") == "../"
+    links.current = "design/database/tasks.md"
+    assert links.url("endpoints") == "../../endpoints/"
+    assert links.md("auth", "perm-a") == "../auth.md#perm-a"
+    flat = Links(SiteOptions(directory_urls=False))
+    flat.current = "design/prioritization.md"
+    assert flat.url("endpoints", "ep-x") == "endpoints.html#ep-x"
+    assert flat.url("index") == "index.html"
+
+
+def test_er_diagram_has_every_table_and_foreign_key() -> None:
+    design = load_design(REPO / "design").design
+    src = er_diagram(design)
+    assert src.startswith("erDiagram\n")
+    for table in design.tables:
+        assert f"    {table} {{" in src
+    fks = sum(1 for t in design.tables.values() for c in t.columns if c.references)
+    assert len(re.findall(r"--", src)) == fks
