@@ -50,6 +50,7 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
         self.site: Site | None = None
         self.mermaid: Path | str | None = None
         self.ours: set[str] = set()
+        self.with_svg: set[str] = set()
 
     # Resolve paths against mkdocs.yml, not the working directory, and register what the
     # generated pages need (Markdown extensions, the stylesheet, a local Mermaid).
@@ -120,6 +121,7 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
             directory_urls=config.use_directory_urls,
         )
         self.site = site = build_site(self.report, options)
+        self.with_svg = {p.path for p in site.pages if p.svg}
         user_pages = [f.src_uri for f in files.documentation_pages()]
         generated: list[tuple[str, str | bytes]] = [(p.path, p.markdown) for p in site.pages]
         generated += [(f.path, f.content) for f in site.files]
@@ -141,7 +143,7 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig,
                         files: Files) -> str | None:
         if page.file.src_uri in self.ours:
-            return sanitize_html(html)
+            return sanitize_html(html, svg=page.file.src_uri in self.with_svg)
         return None
 
     # Edits to design sources (and template overrides) must rebuild the site under `serve`.

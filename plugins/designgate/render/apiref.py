@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 import re
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +39,62 @@ def route(path: str) -> Markup:
     return Markup("".join(out))
 
 
+@dataclass(slots=True)
+class ApiPart:
+    """One page of the API reference: the operations of one tag, or the schemas."""
+
+    tag: str | None  # None: the components (schemas) page
+    operations: list[tuple[str, str, dict[str, Any]]]  # (method, path, operation)
+    markdown: str = ""
+
+
+def split_by_tag(document: dict[str, Any]) -> dict[str, list[tuple[str, str, dict[str, Any]]]]:
+    """Operations grouped by their first tag, in document order (untagged under "")."""
+    out: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
+    for path, item in (document.get("paths") or {}).items():
+        if not isinstance(item, dict):
+            continue
+        for method, op in item.items():
+            if isinstance(op, dict) and method in _METHODS:
+                tags = op.get("tags") or [""]
+                out.setdefault(str(tags[0]), []).append((method, path, op))
+    return out
+
+
+def api_pages(document: dict[str, Any], schemas_url: Callable[[str], str],
+              templates_dir: Path | None = None) -> tuple[dict[str, str], str]:
+    """Markdown per tag (operations only) and for the schemas page.
+
+    A page of one resource is rendered from a document holding only its operations and the
+    schemas they reach, so each page costs in proportion to itself and a large API becomes
+    many readable pages instead of one that no browser scrolls. ``schemas_url(tag)`` is the
+    URL of the schemas page as seen from that tag's page (schema links point there).
+    """
+    writer = _writer(templates_dir)
+    schemas = (document.get("components") or {}).get("schemas") or {}
+    pages: dict[str, str] = {}
+    for tag, ops in split_by_tag(document).items():
+        paths: dict[str, dict[str, Any]] = {}
+        for method, path, op in ops:
+            paths.setdefault(path, {})[method] = op
+        names = _closure(schemas, _refs(paths))
+        part = {k: v for k, v in document.items() if k not in ("paths", "webhooks")}
+        part["paths"] = paths
+        part["components"] = {**(document.get("components") or {}),
+                              "schemas": {n: schemas[n] for n in schemas if n in names}}
+        part["dg_part"] = "paths"
+        part["dg_schemas_url"] = schemas_url(tag)
+        pages[tag] = _write(writer, part)
+    whole = {**document, "paths": {}, "dg_part": "schemas", "dg_schemas_url": ""}
+    return pages, _write(writer, whole)
+
+
 def api_reference(document: dict[str, Any], templates_dir: Path | None = None) -> str:
-    """Markdown (with pymdownx tabs and details) for every operation and schema."""
+    """Markdown (with pymdownx tabs and details) for every operation and schema, one page."""
+    return _write(_writer(templates_dir), {**document, "dg_part": "all", "dg_schemas_url": ""})
+
+
+def _writer(templates_dir: Path | None) -> Any:
     # Imported here: essentials-openapi is only needed when the site is built.
     from openapidocs.mk.jinja import Jinja2DocumentsWriter, OutputStyle
     from openapidocs.mk.v3 import OpenAPIV3DocumentationHandler
@@ -51,6 +107,12 @@ def api_reference(document: dict[str, Any], templates_dir: Path | None = None) -
     writer.env.loader = ChoiceLoader(loaders)
     writer.env.filters["dg_route"] = route
     writer.env.filters["dg_anchor"] = anchor
+    return writer
+
+
+def _write(writer: Any, document: dict[str, Any]) -> str:
+    from openapidocs.mk.v3 import OpenAPIV3DocumentationHandler
+
     # The library warns (warnings + its own logger) about features it renders partially; the
     # contract is validated by our own rules, so these notes would only be noise here.
     quiet = logging.getLogger("openapidocs")
@@ -60,6 +122,37 @@ def api_reference(document: dict[str, Any], templates_dir: Path | None = None) -
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             handler = OpenAPIV3DocumentationHandler(document, writer=writer, style="MKDOCS")
-            return handler.write()
+            return str(handler.write())
     finally:
         quiet.setLevel(level)
+
+
+_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+_PREFIX = "#/components/schemas/"
+
+
+def _refs(node: Any) -> set[str]:
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, dict):
+            ref = cur.get("$ref")
+            if isinstance(ref, str) and ref.startswith(_PREFIX):
+                found.add(ref[len(_PREFIX):])
+            stack.extend(cur.values())
+        elif isinstance(cur, list):
+            stack.extend(cur)
+    return found
+
+
+def _closure(schemas: dict[str, Any], names: set[str]) -> set[str]:
+    seen: set[str] = set()
+    todo = [n for n in names if n in schemas]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        todo.extend(n for n in _refs(schemas[name]) if n in schemas and n not in seen)
+    return seen

@@ -17,7 +17,7 @@ import re
 from html.parser import HTMLParser
 from typing import Final, Literal
 
-__all__ = ["SAFE_URL_SCHEMES", "is_safe_url", "sanitize_html"]
+__all__ = ["SAFE_URL_SCHEMES", "is_local_image", "is_safe_url", "sanitize_html"]
 
 
 def _names(words: str) -> frozenset[str]:
@@ -124,13 +124,30 @@ def is_safe_url(url: str, *, image: bool = False) -> bool:
     return image and _DATA_IMAGE.match(cleaned) is not None
 
 
-def sanitize_html(html_text: str) -> str:
+def is_local_image(url: str) -> bool:
+    """True if an image at ``url`` loads from the site itself (or is inline ``data:``).
+
+    Stricter than :func:`is_safe_url`: an image loads while the page is read, so an
+    ``https:`` or protocol-relative (``//host``, ``/\\host``) source would make the site
+    reach another host.
+    """
+    cleaned = _IGNORED_IN_SCHEME.sub("", url).lower()
+    if cleaned[:2] in ("//", "\\\\", "/\\", "\\/"):
+        return False
+    if _SCHEME.match(cleaned):
+        return _DATA_IMAGE.match(cleaned) is not None
+    return is_safe_url(url, image=True)
+
+
+def sanitize_html(html_text: str, *, svg: bool = False) -> str:
     """``html_text`` (an HTML fragment) with only allowlisted markup, re-serialised.
 
     Idempotent, and leaves the output of Python-Markdown and the usual extensions as it was,
     but for cosmetics (``<br>`` for ``<br />``, characters for character references).
+    ``svg`` allows inline SVG (a chart we drew); elsewhere an ``<svg>`` is dropped, keeping
+    its text, since in a description it would only hide what follows it.
     """
-    parser = _Sanitizer()
+    parser = _Sanitizer(svg)
     try:
         parser.feed(html_text)
         # feed() stops at a tag, comment or declaration left open up to the end of the input.
@@ -147,8 +164,9 @@ def sanitize_html(html_text: str) -> str:
 
 
 class _Sanitizer(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, svg: bool = False) -> None:
         super().__init__(convert_charrefs=True)
+        self._allow_svg = svg
         self._out: list[str] = []
         self._stack: list[tuple[str, int]] = []
         # Open elements per tag name, so that a stray end tag costs O(1), not a stack scan.
@@ -158,7 +176,8 @@ class _Sanitizer(HTMLParser):
         # Generated pages repeat the same few start tags (``<span class="n">`` thousands of
         # times in highlighted code): deciding about each distinct one once saves much time.
         self._plans: dict[
-            tuple[str, tuple[tuple[str, str | None], ...], bool, bool], tuple[str, int | None]
+            tuple[str, tuple[tuple[str, str | None], ...], bool, bool, bool],
+            tuple[str, int | None],
         ] = {}
 
     def result(self) -> str:
@@ -215,7 +234,7 @@ class _Sanitizer(HTMLParser):
         return tag
 
     def _start(self, tag: str, attrs: list[tuple[str, str | None]], *, self_closing: bool) -> None:
-        key = (tag, tuple(attrs), self._svg > 0, self_closing)
+        key = (tag, tuple(attrs), self._svg > 0, self_closing, self._allow_svg)
         plan = self._plans.get(key)
         if plan is None:
             plan = self._plans[key] = _plan(*key)
@@ -233,7 +252,8 @@ class _Sanitizer(HTMLParser):
 
 
 def _plan(
-    tag: str, attrs: tuple[tuple[str, str | None], ...], in_svg: bool, self_closing: bool
+    tag: str, attrs: tuple[tuple[str, str | None], ...], in_svg: bool, self_closing: bool,
+    allow_svg: bool,
 ) -> tuple[str, int | None]:
     """What a start tag writes, and how it stays open (``None``: it does not)."""
     void = tag in _VOID or (tag == "image" and not in_svg)
@@ -243,7 +263,7 @@ def _plan(
     opens = not void and not (self_closing and (in_svg or tag not in _DROP_WITH_CONTENT))
     if tag in _DROP_WITH_CONTENT:
         return "", _DROP if opens else None
-    allowed = tag in _HTML_TAGS or tag == "svg" or (in_svg and tag in _SVG_TAGS)
+    allowed = tag in _HTML_TAGS or (tag == "svg" and allow_svg) or (in_svg and tag in _SVG_TAGS)
     if tag == "input":
         kind = next((v for n, v in attrs if n == "type"), None)
         allowed = (kind or "").lower() in ("radio", "checkbox")
@@ -291,6 +311,8 @@ def _attribute_value(tag: str, name: str, value: str | None) -> str | Literal[Fa
     if value is None:
         # A bare attribute: fine for booleans (checked, open), meaningless for a URL.
         return False if name in ("href", "src", "target", "style") else None
+    if name == "src" and tag == "img":
+        return value if is_local_image(value) else False
     if name in ("href", "src"):
         return value if is_safe_url(value, image=tag == "img") else False
     if name == "target":

@@ -27,7 +27,7 @@ from designgate.generate.traceability import build_traceability
 from designgate.model.design import QUADRANT_ORDER, Design, Endpoint, Table
 from designgate.model.source import Loc
 from designgate.render import text
-from designgate.render.apiref import api_reference, route
+from designgate.render.apiref import api_pages, route, split_by_tag
 from designgate.render.chart import impact_effort_svg
 from designgate.render.erd import er_diagram
 from designgate.render.sanitize import is_safe_url
@@ -62,6 +62,8 @@ class SitePage:
     path: str  # relative to the docs folder, '/'-separated, ends in .md
     title: str
     markdown: str
+    #: The page holds an SVG we drew (the sanitiser keeps inline SVG on this page only).
+    svg: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,14 +204,20 @@ class _Builder:
         self.rules = {r.id: r for r in all_rules()}
         self.openapi = build_openapi(self.design).document
         self.trace = build_traceability(self.design)
+        self.api_page_of_tag = self._api_pages()
+        self.api_page_of = {
+            str(op.get("operationId")): self.api_page_of_tag[tag]
+            for tag, ops in split_by_tag(self.openapi).items() for _m, _p, op in ops
+        }
 
-    def render(self, template: str, path: str, title: str, **context: Any) -> None:
+    def render(self, template: str, path: str, title: str, *, svg: bool = False,
+               **context: Any) -> None:
         self.links.current = path
         body = self.env.get_template(template).render(
             d=self.design, report=self.report, links=self.links, options=self.options,
-            title=title, rules=self.rules, **context,
+            title=title, rules=self.rules, api_link=self.api_link, **context,
         )
-        self.site.pages.append(SitePage(path, title, body))
+        self.site.pages.append(SitePage(path, title, body, svg))
 
     def build(self) -> Site:
         d, links = self.design, self.links
@@ -224,9 +232,7 @@ class _Builder:
         self.render("traceability.md.j2", links.page("traceability"), "Traceability",
                     trace=self.trace, uncovered=uncovered,
                     endpoints_by_fr=_endpoints_by_fr(d), grid=_grid(d))
-        self.render("api.md.j2", links.page("api"), "API reference",
-                    reference=Markup(api_reference(self.openapi, self.options.templates_dir)),
-                    reference_version=self.openapi.get("openapi", ""))
+        self._api()
         tables = sorted(d.tables.values(), key=lambda t: t.name)
         self.render("database.md.j2", links.page("database/index"), "Database",
                     tables=tables, erd=er_diagram(d, tables), used_by=_table_users(d))
@@ -243,7 +249,7 @@ class _Builder:
         chart = impact_effort_svg(
             d.endpoints, link=lambda e: self.links.url("endpoints", f"ep-{text.anchor(e.id)}"))
         self.render("prioritization.md.j2", links.page("prioritization"), "Prioritization",
-                    chart=Markup(chart), quadrants=_quadrants(d), order=SEQUENCE)
+                    svg=True, chart=Markup(chart), quadrants=_quadrants(d), order=SEQUENCE)
         self.render("migrations.md.j2", links.page("migrations"), "Migration plan")
         self.render("findings.md.j2", links.page("findings"), "Findings",
                     findings=self.report.findings, waived=self.report.waived,
@@ -252,6 +258,46 @@ class _Builder:
         self._guide()
         self.site.nav = self._nav(tables)
         return self.site
+
+    def _api_pages(self) -> dict[str, str]:
+        """Tag → page name under ``api/`` (one page of the API reference per resource)."""
+        names: dict[str, str] = {}
+        for tag in split_by_tag(self.openapi):
+            name = text.anchor(tag.lower()) if tag else "other"
+            while name in ("index", "schemas") or name in names.values():
+                name += "-operations"
+            names[tag] = name
+        return names
+
+    def api_link(self, endpoint_id: str) -> Markup:
+        """Markdown link target of an endpoint's API reference entry, from the current page."""
+        name = self.api_page_of.get(endpoint_id)
+        if name is None:
+            return self.links.md("api/index")
+        return self.links.md(f"api/{name}", f"op-{endpoint_id}")
+
+    def _api(self) -> None:
+        names = self.api_page_of_tag
+        tags = {t.get("name"): t for t in self.openapi.get("tags", []) if isinstance(t, dict)}
+
+        def schemas_url(tag: str) -> str:
+            self.links.current = self.links.page(f"api/{names[tag]}")
+            return str(self.links.url("api/schemas"))
+
+        pages, schemas_md = api_pages(self.openapi, schemas_url, self.options.templates_dir)
+        groups = split_by_tag(self.openapi)
+        self.render("api.md.j2", self.links.page("api/index"), "API reference",
+                    groups=groups, names=names, tags=tags,
+                    reference_version=self.openapi.get("openapi", ""))
+        for tag, markdown in pages.items():
+            self.render("api_tag.md.j2", self.links.page(f"api/{names[tag]}"),
+                        tag or "Other operations", tag=tag, info=tags.get(tag, {}),
+                        reference=Markup(markdown), count=len(groups[tag]))
+        self.render("api_schemas.md.j2", self.links.page("api/schemas"), "Schemas",
+                    reference=Markup(schemas_md))
+
+    def _api_title(self, tag: str) -> str:
+        return _nav_title(tag or "Other operations")
 
     def _rule_link(self, rule_id: str) -> Markup:
         guide = self.options.guide_dir
@@ -289,13 +335,16 @@ class _Builder:
 
     def _nav(self, tables: list[Table]) -> list[dict[str, Any]]:
         p = self.links.page
+        resources = _listed([{self._api_title(tag): p(f"api/{name}")}
+                             for tag, name in self.api_page_of_tag.items()])
+        table_pages = _listed([{_nav_title(t.name): p(f"database/{text.anchor(t.name)}")}
+                               for t in tables])
         design: list[Any] = [
             {"Overview": p("index")},
             {"Endpoint inventory": p("endpoints")},
             {"Traceability": p("traceability")},
-            {"API reference": p("api")},
-            {"Database": [p("database/index")]
-             + [{t.name: p(f"database/{text.anchor(t.name)}")} for t in tables]},
+            {"API reference": [p("api/index"), *resources, {"Schemas": p("api/schemas")}]},
+            {"Database": [p("database/index"), *table_pages]},
             {"Auth": p("auth")},
             {"Integrations": p("integrations")},
             {"Prioritization": p("prioritization")},
@@ -418,6 +467,26 @@ def _counts(report: Report, trace: dict[str, Any]) -> dict[str, Any]:
         "infos": report.count(Severity.INFO),
         "waived": len(report.waived),
     }
+
+
+#: Up to this many resource or table pages are listed in the navigation. Every page of the
+#: site carries the whole navigation, so listing hundreds would make the site quadratic in
+#: the design's size; beyond this, the index pages (API reference, Database) link to them.
+NAV_ITEMS_LIMIT = 40
+
+
+def _listed(entries: list[dict[str, str]]) -> list[dict[str, str]]:
+    return entries if len(entries) <= NAV_ITEMS_LIMIT else []
+
+
+def _nav_title(name: str) -> str:
+    # Themes print nav titles as HTML, unescaped, and mkdocs-material puts them into <title>
+    # through `striptags`, which unescapes entities: so a title may hold no markup characters
+    # at all, escaped or not.
+    return " ".join(name.translate(_TITLE_UNSAFE).split()) or "untitled"
+
+
+_TITLE_UNSAFE = {ord(c): " " for c in "<>&\"'`"}
 
 
 def _walk_markdown(root: Any, prefix: str = "") -> Iterable[tuple[str, str]]:
