@@ -24,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -176,6 +177,25 @@ def targets(rows: list[Row]) -> list[tuple[bool | None, str]]:
     return out
 
 
+def parse_sizes(parser: argparse.ArgumentParser, text: str) -> list[int]:
+    """The ``--sizes`` option: sorted distinct endpoint counts (argparse error otherwise)."""
+    try:
+        return sorted({int(s) for s in text.split(",") if s.strip()})
+    except ValueError:
+        parser.error(f"--sizes must be comma-separated integers, got {text!r}")
+
+
+@contextlib.contextmanager
+def work_dir(path: Path | None, prefix: str) -> Iterator[Path]:
+    """``--work`` if given (kept afterwards), else a temporary folder removed at the end."""
+    if path is not None:
+        path.mkdir(parents=True, exist_ok=True)
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        yield Path(tmp)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
@@ -184,10 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, help="where designs and outputs go "
                         "(default: a temporary folder, removed afterwards)")
     args = parser.parse_args(argv)
-    try:
-        sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
-    except ValueError:
-        parser.error(f"--sizes must be comma-separated integers, got {args.sizes!r}")
+    sizes = parse_sizes(parser, args.sizes)
     if not sizes or min(sizes) < 1 or args.repeat < 1:
         parser.error("sizes and --repeat must be positive")
     redocly = shutil.which("redocly")
@@ -196,17 +213,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"sizes: {', '.join(map(str, sizes))}; {args.repeat} run(s) each; "
           f"{os.cpu_count()} CPU(s)\n", flush=True)
 
-    tmp = None if args.work else tempfile.TemporaryDirectory(prefix="designgate-bench-")
-    work = args.work or Path(tmp.name)  # type: ignore[union-attr]
-    work.mkdir(parents=True, exist_ok=True)
     rows = []
-    try:
+    with work_dir(args.work, "designgate-bench-") as work:
         for n in sizes:
             print(f"N={n} ...", flush=True)
             rows.append(bench(n, work, args.repeat, redocly))
-    finally:
-        if tmp is not None:
-            tmp.cleanup()
     print()
     print_table(rows)
     unclean = [r.n for r in rows if r.findings]

@@ -60,7 +60,7 @@ class _Cli(click.Group):
         except click.Abort:
             click.echo(f"{PROG}: interrupted", err=True)
             code = 130
-        except (CliError, DesignLoadError, ExportError) as exc:
+        except (CliError, DesignLoadError, ExportError, *_gate_errors()) as exc:
             _error(str(exc))
             code = EXIT_ERROR
         except OSError as exc:
@@ -80,6 +80,16 @@ class _Cli(click.Group):
         if not standalone_mode:
             return code
         sys.exit(code)
+
+
+def _gate_errors() -> tuple[type[Exception], ...]:
+    from designgate.cli.gate import GateCliError
+    from designgate.gate.draft import DraftError
+    from designgate.gate.git import GitError
+    from designgate.gate.github import GitHubError
+    from designgate.gate.reviews import ReviewDataError
+
+    return (GateCliError, DraftError, GitError, GitHubError, ReviewDataError)
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -243,6 +253,16 @@ def schema(out: Path, force: bool) -> int:
     click.echo(f"{len(result.written)} written, {len(result.unchanged)} unchanged in {out}",
                err=True)
     return EXIT_OK
+
+
+def _add_gate_commands() -> None:
+    from designgate.cli.gate import gate, intervention
+
+    cli.add_command(gate)
+    cli.add_command(intervention)
+
+
+_add_gate_commands()
 
 
 def main() -> None:

@@ -357,7 +357,8 @@ class _Builder:
             g = guide.strip("/")
             pages = {pg.path: pg for pg in self.site.pages if pg.path.startswith(g + "/")}
             order = {"index.md": "Design sources", "getting-started.md": "Getting started",
-                     "cli.md": "The command line", "output-formats.md": "Output formats"}
+                     "cli.md": "The command line", "gate.md": "The design gate",
+                     "output-formats.md": "Output formats"}
             entries: list[Any] = [{title: posixpath.join(g, o)} for o, title in order.items()
                                   if posixpath.join(g, o) in pages]
             fmt = sorted(k for k in pages if k.startswith(posixpath.join(g, "format") + "/"))

@@ -1,0 +1,201 @@
+"""``designgate gate ...`` and ``designgate intervention ...``: thin over ``designgate.gate``.
+
+Exit codes of ``gate status``: 0 draft, in review, revise or approved; 1 escalated or halted
+(what a CI job fails on; ``--require-approved`` also makes every state but approved 1);
+2 usage error, a design that cannot be loaded, or git/review data that cannot be read.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:  # the gate modules (and GitPython) load only when a gate command runs
+    from designgate.gate import reviews as rv
+    from designgate.gate.run import GateResult
+
+FORMATS = ("text", "json", "markdown")
+
+EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
+
+
+class GateCliError(Exception):
+    """Printed as one line, exit code 2 (the main group catches it)."""
+
+
+def _design_root(design_dir: Path) -> Path | None:
+    cwd = Path.cwd().resolve()
+    try:
+        return cwd if design_dir.resolve().is_relative_to(cwd) else None
+    except (OSError, RuntimeError):
+        return None
+
+
+def _github_context(event_path: Path | None, fetch: bool) -> tuple[rv.PullRequest, list[rv.Review]]:
+    from designgate.gate import reviews as rv
+
+    path = event_path or (Path(os.environ["GITHUB_EVENT_PATH"])
+                          if os.environ.get("GITHUB_EVENT_PATH") else None)
+    if path is None:
+        raise GateCliError("--github needs the Actions event: GITHUB_EVENT_PATH is not set "
+                           "(or pass --event FILE)")
+    pr, from_event = rv.from_event(rv.read_json(path), str(path))
+    if not fetch:
+        return pr, from_event
+    from designgate.gate.github import GitHub
+
+    client = GitHub.from_env()
+    fetched = client.pull_reviews(pr.repository, pr.number)
+    return pr, rv.merge(fetched, from_event)
+
+
+def evaluate_cli(design_dir: Path, base: str | None, reviews_file: Path | None,
+                 github: bool, event: Path | None,
+                 interventions: Path | None) -> GateResult:
+    from designgate.gate import reviews as rv
+    from designgate.gate.run import GateRequest, gate_status
+
+    pr = None
+    reviews: list[rv.Review] | None = None
+    source = "git trailers"
+    if github or event is not None:
+        pr, reviews = _github_context(event, fetch=github)
+        source = "GitHub API" if github else f"event {event}"
+        if base is None and pr.base:
+            base = pr.base
+    if reviews_file is not None:
+        reviews = rv.merge(reviews or [], rv.reviews_file(reviews_file))
+        source = f"{reviews_file}" if not github else f"GitHub API + {reviews_file}"
+    if reviews is not None and not reviews and not github and reviews_file is None:
+        reviews = None  # an event without a review: fall back to trailers
+    req = GateRequest(design_dir, _design_root(design_dir), base, reviews, source, pr,
+                      interventions, require_branch=pr is None)
+    return gate_status(req)
+
+
+@click.group()
+def gate() -> None:
+    """The design gate: reviews, revision cycles from git history, interventions."""
+
+
+_DESIGN = click.argument("design_dir", default="design",
+                         type=click.Path(file_okay=False, path_type=Path))
+
+
+@gate.command()
+@_DESIGN
+@click.option("--base", metavar="REF",
+              help="Count commits after REF (the pull request's base, e.g. origin/main). "
+                   "Default: the event's base, else the approved baseline, else all history.")
+@click.option("--reviews", "reviews_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Reviews as JSON in the shape of GitHub's 'list reviews' API.")
+@click.option("--github", is_flag=True,
+              help="Read the Actions event (GITHUB_EVENT_PATH) and fetch the pull request's "
+                   "reviews from the GitHub API with GITHUB_TOKEN (the only network use).")
+@click.option("--event", type=click.Path(dir_okay=False, path_type=Path),
+              help="A pull_request or pull_request_review event payload (no network).")
+@click.option("--interventions", type=click.Path(file_okay=False, path_type=Path),
+              help="The human-interventions folder (default: beside DESIGN_DIR).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
+              show_default=True, help="text, json, or markdown (the review package).")
+@click.option("--require-approved", is_flag=True,
+              help="Exit 1 unless the gate is approved (for a merge check).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the output to this file.")
+@click.option("--comment", is_flag=True,
+              help="With --github: create or update the pull request's gate comment (the "
+                   "review package) and set its gate:* label.")
+def status(design_dir: Path, base: str | None, reviews_file: Path | None, github: bool,
+           event: Path | None, interventions: Path | None, fmt: str, require_approved: bool,
+           out: Path | None, comment: bool) -> int:
+    """Show the gate state of DESIGN_DIR (default: design).
+
+    States: draft, in-review, revise (cycle n of max), approved, escalated, halted. Exit
+    code 1 when escalated or halted (or not approved, with --require-approved).
+    """
+    from designgate.gate.report import RENDERERS
+
+    result = evaluate_cli(design_dir, base, reviews_file, github, event, interventions)
+    text = RENDERERS[fmt](result)
+    click.echo(text)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text + ("" if text.endswith("\n") else "\n"), encoding="utf-8")
+    if comment:
+        if not github or result.status.pr is None:
+            raise GateCliError("--comment needs --github (the pull request to comment on)")
+        from designgate.gate.github import GitHub
+        from designgate.gate.report import COMMENT_MARKER, LABELS, render_markdown
+
+        client = GitHub.from_env()
+        pr = result.status.pr
+        url = client.upsert_comment(pr.repository, pr.number, render_markdown(result),
+                                    COMMENT_MARKER)
+        client.set_gate_label(pr.repository, pr.number, LABELS.get(result.status.state),
+                              list(LABELS.values()))
+        click.echo(f"gate comment: {url}", err=True)
+    if require_approved and result.status.state != "approved":
+        return EXIT_FAIL
+    return result.status.exit_code
+
+
+@gate.command()
+@click.argument("decision", type=click.Choice(["revise", "approve"]))
+@_DESIGN
+@click.option("-m", "--message", default="", help="The feedback (required for revise).")
+@click.option("--reviewer", help="Who decides (default: git's user.name <user.email>).")
+def record(decision: str, design_dir: Path, message: str, reviewer: str | None) -> int:
+    """Record a review as an empty commit with trailers (no review host needed).
+
+    The commit says who decided what about the current HEAD; `gate status` reads it when no
+    other review data is given. An approve record also marks the approved baseline.
+    """
+    from designgate.gate import reviews as rv
+    from designgate.gate.git import GitError, Repo
+
+    if decision == "revise" and not message.strip():
+        raise GateCliError("a revise needs the feedback: -m 'what to change'")
+    repo = Repo(design_dir)
+    if repo.branch() is None:
+        raise GitError("HEAD is detached; check out a branch before recording a review")
+    head = repo.head()
+    who = reviewer or _git_user(repo)
+    sha = repo.commit_empty(rv.record_message(decision, who, head, message))
+    click.echo(f"recorded {decision} by {who} of {head[:12]} as commit {sha[:12]}")
+    return EXIT_OK
+
+
+def _git_user(repo: Any) -> str:
+    reader = repo.repo.config_reader()
+    name = reader.get_value("user", "name", default="")
+    email = reader.get_value("user", "email", default="")
+    if not name:
+        raise GateCliError("no reviewer: set git's user.name or pass --reviewer")
+    return f"{name} <{email}>" if email else str(name)
+
+
+@click.group()
+def intervention() -> None:
+    """Human interventions: records under human-interventions/."""
+
+
+@intervention.command("new")
+@_DESIGN
+@click.option("--api-update", is_flag=True, required=True,
+              help="Draft the record of a post-approval API contract change.")
+@click.option("--interventions", type=click.Path(file_okay=False, path_type=Path),
+              help="The human-interventions folder (default: beside DESIGN_DIR).")
+@click.option("--date", "day", help="Date in the folder name (default: today, UTC).")
+def new(design_dir: Path, api_update: bool, interventions: Path | None, day: str | None) -> int:
+    """Draft human-interventions/active/<date>-04-api-update/content.md with the contract
+    changes since the approved baseline. Refuses to overwrite an existing record."""
+    from designgate.gate.draft import draft_api_update
+
+    day = day or datetime.now(UTC).date().isoformat()
+    path = draft_api_update(design_dir, _design_root(design_dir), interventions, day)
+    click.echo(str(path))
+    return EXIT_OK

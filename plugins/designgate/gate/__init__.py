@@ -1,0 +1,1 @@
+"""The design gate: reviews, revision cycles from git history, interventions."""

@@ -1,0 +1,249 @@
+"""The gate in words: text for terminals, JSON for tools, Markdown for the PR comment.
+
+The Markdown form is the seed's review package ("BACKEND DESIGN COMPLETE — HUMAN REVIEW
+REQUIRED"): the artifacts checklist evaluated from the checks, the prioritization summary,
+the review checklist, the revision count and the gate state. Text that comes from the
+design, reviews or interventions is escaped for Markdown (it lands in a GitHub comment).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from designgate.check import Report
+from designgate.findings import Finding, Severity
+from designgate.gate.run import GateResult
+from designgate.model.design import QUADRANT_ORDER, Design
+
+#: The hidden line that identifies designgate's gate comment on a pull request.
+COMMENT_MARKER = "<!-- designgate:gate -->"
+LABELS = {"revise": "gate:revise", "approved": "gate:approved", "escalated": "gate:escalated",
+          "halted": "gate:halted"}
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|<>~&@])")
+
+
+def code(text: object) -> str:
+    """A code span of untrusted text (backticks cannot close it early)."""
+    flat = " ".join(str(text).split()).replace("`", "'")
+    return f"`{flat}`"
+
+
+def md(text: object) -> str:
+    """One line of untrusted text, inert in GitHub Markdown (no links, mentions or HTML)."""
+    flat = " ".join(str(text).split())
+    return _MD_SPECIAL.sub(r"\\\1", flat)
+
+
+@dataclass(frozen=True, slots=True)
+class ChecklistItem:
+    title: str
+    families: str  # rule families whose open findings leave the item unchecked
+    present: Callable[[Design], bool]
+
+
+ARTIFACTS = (
+    ChecklistItem("Endpoint Inventory (all endpoints mapped to FR-IDs)", "T",
+                  lambda d: bool(d.endpoints)),
+    ChecklistItem("OpenAPI Spec (request/response schemas, error format)", "RO",
+                  lambda d: bool(d.endpoints)),
+    ChecklistItem("Schema Design (tables, columns, indexes, migration plan)", "S",
+                  lambda d: bool(d.tables) and bool(d.migrations)),
+    ChecklistItem("Auth & Permission Model (roles, permissions, endpoint mapping)", "A",
+                  lambda d: bool(d.roles)),
+    ChecklistItem("Integration Points Specification (webhooks, third-party contracts)", "I",
+                  lambda d: True),
+    ChecklistItem("Complete OpenAPI 3.x Spec + Examples", "EOP", lambda d: bool(d.endpoints)),
+)
+REVIEW_CHECKLIST = (
+    ("Contract-first: the OpenAPI document is complete and valid", "O"),
+    ("Traceability: every endpoint maps to at least one FR-ID", "T"),
+    ("Schema alignment: the data dictionary drives the schema; no orphan columns", "S"),
+    ("Error states: every endpoint defines its error responses", "R"),
+    ("Pagination by default: every list endpoint is paginated", "P"),
+    ("Auth on every endpoint, RLS on every table with user data", "A"),
+    ("Handoff accepted: no No-Go condition open", "H"),
+)
+
+
+def _open(findings: list[Finding], families: str) -> list[Finding]:
+    return [f for f in findings if f.rule[0] in families and f.severity >= Severity.WARNING]
+
+
+def checklist(report: Report) -> list[tuple[str, bool, int]]:
+    return [(item.title, item.present(report.design) and not _open(report.findings, item.families),
+             len(_open(report.findings, item.families))) for item in ARTIFACTS]
+
+
+def priorities(design: Design) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {q: [] for q in QUADRANT_ORDER}
+    out["unscored"] = []
+    for ep in design.endpoints:
+        out[ep.quadrant or "unscored"].append(ep.id)
+    return out
+
+
+def to_json(result: GateResult) -> dict[str, Any]:
+    s = result.status
+    return {
+        "state": s.state,
+        "label": s.label(),
+        "reasons": s.reasons,
+        "cycles": {"used": s.cycles_used, "max": s.max_cycles, "current": s.current_cycle,
+                   "list": [{"number": c.number, "answered_by": c.answered_by.sha,
+                             "reviews": [_review(r) for r in c.reviews]} for c in s.cycles]},
+        "approvals": {"required": s.settings.required_approvals,
+                      "valid": [_review(r) for r in s.approvals],
+                      "stale": [_review(r) for r in s.stale_approvals],
+                      "commit": s.approved_commit,
+                      "at": s.approved_at.isoformat() if s.approved_at else None},
+        "pending_revise": [_review(r) for r in s.pending],
+        "orchestrator": s.settings.orchestrator,
+        "head": s.head, "base": s.base, "branch": s.branch,
+        "pull_request": ({"number": s.pr.number, "repository": s.pr.repository,
+                          "draft": s.pr.draft, "url": s.pr.url} if s.pr else None),
+        "review_source": s.source,
+        "interventions": [{"path": i.path, "title": i.title, "phase": i.phase,
+                           "urgency": i.urgency, "processed": i.processed, "kind": i.kind}
+                          for i in s.interventions],
+        "baseline": ({"commit": result.baseline.commit, "source": result.baseline.source,
+                      "at": result.baseline.time.isoformat(),
+                      "reviewers": list(result.baseline.reviewers)}
+                     if result.baseline else None),
+        "approval_history": [{"commit": m.commit, "source": m.source, "at": m.time.isoformat(),
+                              "reviewers": list(m.reviewers)} for m in s.history],
+        "contract_changes": ([{"kind": c.kind, "name": c.name, "what": c.what,
+                               "detail": c.detail} for c in result.contract.changes]
+                             if result.contract is not None else None),
+        "findings": [{"rule": f.rule, "severity": str(f.severity), "message": f.message,
+                      "file": f.span.file if f.span else None,
+                      "line": f.span.line if f.span else None,
+                      "column": f.span.column if f.span else None} for f in s.findings],
+        "notes": result.notes,
+        "label_name": LABELS.get(s.state),
+        "exit_code": s.exit_code,
+    }
+
+
+def _review(r: Any) -> dict[str, Any]:
+    return {"reviewer": r.reviewer, "state": r.state, "commit": r.commit,
+            "at": r.time.isoformat(), "body": r.body, "url": r.url}
+
+
+def render_json(result: GateResult) -> str:
+    return json.dumps(to_json(result), indent=2, ensure_ascii=False)
+
+
+def render_text(result: GateResult) -> str:
+    s = result.status
+    lines = [f"gate: {s.label()}"]
+    lines += [f"  {r}" for r in s.reasons]
+    lines.append(f"revision cycles: {s.cycles_used} of {s.max_cycles}"
+                 + (" (escalated)" if s.escalated else ""))
+    for c in s.cycles:
+        who = ", ".join(sorted({r.reviewer for r in c.reviews}))
+        lines.append(f"  cycle {c.number}: REVISE by {who}, answered by {c.answered_by.sha[:12]}")
+    lines.append(f"approvals: {len(s.approvals)} of {s.settings.required_approvals} required"
+                 + (f" (at {s.approved_commit[:12]})" if s.approved_commit else ""))
+    for r in s.approvals:
+        lines.append(f"  {r.reviewer} at {r.time.isoformat()}")
+    lines.append(f"reviews from: {s.source}")
+    if result.baseline:
+        lines.append(f"approved baseline: {result.baseline.commit[:12]} ({result.baseline.source})")
+    if result.contract:
+        lines.append(f"contract since baseline: {result.contract.summary()}")
+    active = [i for i in s.interventions if i.concerns_phase and not i.processed]
+    done = [i for i in s.interventions if i.concerns_phase and i.processed]
+    if active or done:
+        lines.append(f"interventions: {len(active)} active, {len(done)} processed")
+        lines += [f"  active ({i.urgency}): {i.title} — {i.path}" for i in active]
+        lines += [f"  processed: {i.title} — {i.path}" for i in done]
+    for f in s.findings:
+        lines.append(f"{f.location} {f.rule} {f.severity}: {f.message}")
+    lines += [f"note: {n}" for n in result.notes]
+    return "\n".join(lines)
+
+
+_STATE_ICON = {"draft": "📝", "in-review": "👀", "revise": "✏️", "approved": "✅",
+               "escalated": "⚠️", "halted": "⛔"}
+
+
+def render_markdown(result: GateResult) -> str:
+    """The review package, posted as the pull request's gate comment."""
+    s, report = result.status, result.report
+    d = report.design
+    out = [COMMENT_MARKER, f"## {_STATE_ICON[s.state]} Design gate: {md(s.label())}", ""]
+    out += [f"- {md(r)}" for r in s.reasons]
+    out += ["", f"**Revision cycles:** {s.cycles_used} of {s.max_cycles}"
+            + (f" — escalated to {md(s.settings.orchestrator)}" if s.escalated else ""),
+            f"**Approvals:** {len(s.approvals)} of {s.settings.required_approvals} required"
+            + (f" (by {', '.join(md(r.reviewer) for r in s.approvals)} at "
+               f"`{s.approved_commit[:12]}`)" if s.approved_commit else ""), ""]
+
+    out += ["### BACKEND DESIGN COMPLETE — HUMAN REVIEW REQUIRED", "", "**Artifacts produced:**"]
+    for title, ok, n in checklist(report):
+        out.append(f"- [{'x' if ok else ' '}] {title}"
+                   + (f" — {n} open finding{'s' if n != 1 else ''}" if n else ""))
+    prio = priorities(d)
+    out += ["", "**Prioritization summary:**",
+            f"- Quick Wins designed: {_ids(prio['Quick Win'])}",
+            f"- Major Projects designed: {_ids(prio['Major Project'])}",
+            f"- Fill-Ins designed: {_ids(prio['Fill-In'])}",
+            f"- Deferred (Thankless/out of scope): {_ids(prio['Thankless Task'])}"]
+    if prio["unscored"]:
+        out.append(f"- Not scored: {_ids(prio['unscored'])}")
+    out += ["", "**Review checklist:**"]
+    for title, fams in REVIEW_CHECKLIST:
+        n = len(_open(report.findings, fams))
+        out.append(f"- [{'x' if not n else ' '}] {title}" + (f" — {n} open" if n else ""))
+    open_counts = {sev: report.count(sev) for sev in (Severity.ERROR, Severity.WARNING)}
+    out += ["", f"**Open findings:** {open_counts[Severity.ERROR]} errors, "
+            f"{open_counts[Severity.WARNING]} warnings, {len(report.waived)} waived"]
+
+    if s.findings:
+        out += ["", "**Gate findings:**"]
+        out += [f"- `{f.rule}` {md(f.location)}: {md(f.message)}" for f in s.findings]
+    if s.cycles or s.pending:
+        out += ["", "**Revision history:**"]
+        for c in s.cycles:
+            out.append(f"- Cycle {c.number}: REVISE by "
+                       f"{', '.join(sorted({md(r.reviewer) for r in c.reviews}))}, answered by "
+                       f"`{c.answered_by.sha[:12]}`")
+            out += [f"  - {md(r.body)}" for r in c.reviews if r.body.strip()]
+        for r in s.pending:
+            out.append(f"- Waiting: REVISE by {md(r.reviewer)} on `{(r.commit or '?')[:12]}`"
+                       + (f" — {md(r.body)}" if r.body.strip() else ""))
+    active = [i for i in s.interventions if i.concerns_phase and not i.processed]
+    done = [i for i in s.interventions if i.concerns_phase and i.processed]
+    notices = [i for i in s.interventions if not i.concerns_phase]
+    if active or done or notices:
+        out += ["", "**Human interventions:**"]
+        out += [f"- Active ({i.urgency}): {md(i.title)} — {code(i.path)}" for i in active]
+        out += [f"- Processed: {md(i.title)} — {code(i.path)}" for i in done]
+        out += [f"- Contract-change notice for {md(i.phase)}: {md(i.title)} — {code(i.path)}"
+                for i in notices]
+    if result.contract:
+        out += ["", f"**Contract changes since the approved baseline "
+                f"`{result.baseline.commit[:12] if result.baseline else '?'}`:** "
+                f"{result.contract.summary()}"]
+        out += [f"- {c.what} {c.kind} {code(c.name)}" + (f" ({md(c.detail)})" if c.detail else "")
+                for c in result.contract.changes[:50]]
+        if len(result.contract.changes) > 50:
+            out.append(f"- … and {len(result.contract.changes) - 50} more")
+    out += ["", "**Reply with a pull-request review:** *Approve* → APPROVED (begin 06 Backend "
+            "Implementation); *Request changes* with your feedback → REVISE (the design is "
+            "updated and re-presented).", "",
+            f"<sub>designgate · head `{s.head[:12]}` · reviews from {md(s.source)}</sub>"]
+    return "\n".join(out) + "\n"
+
+
+def _ids(ids: list[str]) -> str:
+    return ", ".join(f"`{i.replace('`', '')}`" for i in ids) if ids else "none"
+
+
+RENDERERS: dict[str, Callable[[GateResult], str]] = {
+    "text": render_text, "json": render_json, "markdown": render_markdown,
+}

@@ -1,0 +1,45 @@
+"""Gate rules (G): emitted by ``designgate gate status`` and the site's gate page.
+
+They read git history, reviews and ``human-interventions/``, not only the design, so
+``designgate check`` does not run them.
+"""
+
+from __future__ import annotations
+
+from designgate.findings import Severity
+from designgate.rules.registry import declare
+
+E = Severity.ERROR
+
+declare("G001", "intervention-immediate", E,
+        "An immediate human intervention for this phase is active: the gate halts.", """
+    A file in `human-interventions/active/` with `phase: 04-backend-design` (or `all`) and
+    `urgency: immediate` stops the phase: process the intervention first (integrate the
+    change it asks for), then move its record to `human-interventions/processed/`. The gate
+    summary lists processed interventions.
+""")
+declare("G002", "intervention-unprocessed", E,
+        "An end-of-phase human intervention is still active: approval is blocked.", """
+    An `urgency: end-of-phase` intervention for this phase must be integrated before the gate
+    is presented. Until its record moves from `human-interventions/active/` to
+    `human-interventions/processed/`, approvals do not approve the gate.
+""")
+declare("G003", "revision-limit", E,
+        "The revision limit is reached: the gate escalates to the orchestrator.", """
+    Each REVISE answered by new commits to `design/` is one revision cycle. At
+    `gate.max_revision_cycles` (default 3) the gate is escalated: the orchestrator named in
+    `gate.orchestrator` decides how to go on (an approval still approves the gate).
+""")
+declare("G004", "contract-changed-after-approval", E,
+        "The approved API contract changed without an intervention record.", """
+    After a gate approval, the contract is what implementation and integration build on. A
+    change to it (an operation, webhook or schema added, removed or changed since the
+    approved baseline) needs a record in `human-interventions/active/<date>-04-api-update/`
+    that tells the downstream phases. `designgate intervention new --api-update` drafts it
+    with the list of changes; until one is added after the baseline, approval is blocked.
+""")
+declare("G005", "intervention-invalid", E, "A human-intervention record cannot be read.", """
+    Records are Markdown files with YAML front matter: `phase:` (`04-backend-design` or
+    `all`) and `urgency:` (`immediate` or `end-of-phase`) between two `---` lines. A record
+    the gate cannot read could be an unseen halt, so it is an error: fix the front matter.
+""")

@@ -1,0 +1,305 @@
+"""The gate on real git repositories: revision cycles, approvals, interventions, baselines."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from designgate.cli.main import cli
+from gitrepo import GitRepo
+from support import edit, line_of
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
+    r = GitRepo(tmp_path / "repo")
+    r.branch("feature/design")
+    monkeypatch.chdir(r.path)
+    return r
+
+
+def run(*args: str | Path) -> Result:
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def status(repo: GitRepo, *extra: str) -> dict[str, Any]:
+    args: list[str | Path] = ["gate", "status", "design", "--base", "main", "--format", "json"]
+    if repo.reviews:
+        args += ["--reviews", repo.write_reviews()]
+    result = run(*args, *extra)
+    assert result.exit_code in (0, 1), result.output
+    data = json.loads(result.stdout)
+    assert data["exit_code"] == result.exit_code
+    return data
+
+
+def one_error(result: Result) -> str:
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.output, result.output
+    return lines[0]
+
+
+# --- revision cycles --------------------------------------------------------------------
+
+
+def test_zero_cycles_then_approved(repo: GitRepo) -> None:
+    c1 = repo.design_change("endpoints")
+    assert status(repo)["state"] == "draft"  # no review recorded, no pull request
+    repo.review("APPROVED", c1, body="Looks right.")
+    s = status(repo)
+    assert s["state"] == "approved" and s["cycles"]["used"] == 0
+    assert s["approvals"]["commit"] == c1
+    assert [r["reviewer"] for r in s["approvals"]["valid"]] == ["rita"]
+    assert s["approvals"]["at"] == repo.reviews[-1]["submitted_at"].replace("Z", "+00:00")
+    assert s["label_name"] == "gate:approved"
+
+
+def test_one_cycle_revise_answered_then_approved(repo: GitRepo) -> None:
+    c1 = repo.design_change("first pass")
+    repo.review("CHANGES_REQUESTED", c1, body="Add 404 on getNote.")
+    s = status(repo)
+    assert s["state"] == "revise" and s["label"] == "revise (cycle 1 of 3)"
+    assert s["cycles"]["used"] == 0 and s["pending_revise"][0]["body"] == "Add 404 on getNote."
+    c2 = repo.design_change("404 added")
+    s = status(repo)
+    assert s["state"] == "in-review"
+    assert s["cycles"]["used"] == 1 and s["cycles"]["list"][0]["answered_by"] == c2
+    repo.review("APPROVED", c2)
+    assert status(repo)["state"] == "approved"
+
+
+@pytest.mark.parametrize("cycles", [2, 3])
+def test_cycles_are_counted_and_the_third_escalates(repo: GitRepo, cycles: int) -> None:
+    commit = repo.design_change("start")
+    for n in range(cycles):
+        repo.review("CHANGES_REQUESTED", commit, body=f"round {n + 1}")
+        commit = repo.design_change(f"answer {n + 1}")
+    result = run("gate", "status", "design", "--base", "main", "--reviews", repo.write_reviews())
+    s = status(repo)
+    assert s["cycles"]["used"] == cycles
+    if cycles < 3:
+        assert s["state"] == "in-review" and result.exit_code == 0
+        assert not [f for f in s["findings"] if f["rule"] == "G003"]
+    else:
+        assert s["state"] == "escalated" and result.exit_code == 1
+        assert "escalated to @notes/orchestrator" in result.stdout
+        g003 = [f for f in s["findings"] if f["rule"] == "G003"]
+        project = repo.design / "project.yaml"
+        assert g003 and g003[0]["file"] == "design/project.yaml"
+        assert g003[0]["line"] == line_of(project, "max_revision_cycles")
+
+
+def test_max_cycles_and_required_approvals_come_from_the_project(repo: GitRepo) -> None:
+    edit(repo.design / "project.yaml", "max_revision_cycles: 3", "max_revision_cycles: 1")
+    edit(repo.design / "project.yaml", "required_approvals: 1", "required_approvals: 2")
+    c1 = repo.commit("Design: gate settings")
+    repo.review("CHANGES_REQUESTED", c1)
+    c2 = repo.design_change("answer")
+    repo.review("APPROVED", c2, user="rita")
+    s = status(repo)
+    assert s["cycles"]["max"] == 1
+    assert s["state"] == "escalated"  # one approval of two required
+    repo.review("APPROVED", c2, user="sam")
+    s = status(repo)
+    assert s["state"] == "approved" and "approved after escalation (1 cycles)" in s["reasons"]
+
+
+def test_two_revise_reviews_of_one_commit_are_one_cycle(repo: GitRepo) -> None:
+    c1 = repo.design_change("first")
+    repo.review("CHANGES_REQUESTED", c1, user="rita", body="rename")
+    repo.review("CHANGES_REQUESTED", c1, user="sam", body="paginate")
+    repo.design_change("both fixed")
+    s = status(repo)
+    assert s["cycles"]["used"] == 1
+    assert {r["reviewer"] for r in s["cycles"]["list"][0]["reviews"]} == {"rita", "sam"}
+
+
+def test_revise_without_a_design_commit_after_it_is_no_cycle(repo: GitRepo) -> None:
+    c1 = repo.design_change("first")
+    repo.review("CHANGES_REQUESTED", c1, body="please fix")
+    repo.other_change("readme only")  # outside design/: does not answer
+    s = status(repo)
+    assert s["cycles"]["used"] == 0 and s["state"] == "revise"
+    assert s["label"] == "revise (cycle 1 of 3)"
+
+
+def test_commits_outside_design_do_not_count(repo: GitRepo) -> None:
+    c1 = repo.design_change("first")
+    repo.review("APPROVED", c1)
+    repo.other_change("typo in README")
+    s = status(repo)
+    assert s["state"] == "approved"  # still the approved design
+
+
+def test_an_approval_goes_stale_when_the_design_changes(repo: GitRepo) -> None:
+    c1 = repo.design_change("first")
+    repo.review("APPROVED", c1)
+    repo.design_change("after approval")
+    s = status(repo)
+    assert s["state"] == "in-review"
+    assert [r["reviewer"] for r in s["approvals"]["stale"]] == ["rita"]
+    assert any("design changed after the approval of rita" in r for r in s["reasons"])
+
+
+def test_comments_do_not_count_and_dismissed_reviews_clear(repo: GitRepo) -> None:
+    c1 = repo.design_change("first")
+    repo.review("COMMENTED", c1, body="nit")
+    repo.review("CHANGES_REQUESTED", c1, body="no")
+    repo.review("DISMISSED", c1)
+    s = status(repo)
+    assert s["state"] == "in-review" and s["pending_revise"] == []
+
+
+# --- interventions -------------------------------------------------------------------------
+
+RECORD = "---\nphase: {phase}\nurgency: {urgency}\n---\n# {title}\n\nBody.\n"
+
+
+def _record(repo: GitRepo, state: str, name: str, urgency: str, phase: str = "04-backend-design",
+            title: str = "Due times") -> str:
+    rel = f"human-interventions/{state}/{name}/content.md"
+    repo.commit(f"Intervention {name}",
+                {rel: RECORD.format(phase=phase, urgency=urgency, title=title)})
+    return rel
+
+
+def test_immediate_intervention_halts(repo: GitRepo) -> None:
+    c1 = repo.design_change("x")
+    repo.review("APPROVED", c1)
+    rel = _record(repo, "active", "2026-03-02-stop", "immediate")
+    s = status(repo)
+    assert s["state"] == "halted" and s["label_name"] == "gate:halted"
+    assert [(f["rule"], f["file"], f["line"]) for f in s["findings"]] == [("G001", rel, 1)]
+
+
+def test_end_of_phase_intervention_blocks_approval_until_processed(repo: GitRepo) -> None:
+    c1 = repo.design_change("x")
+    repo.review("APPROVED", c1)
+    rel = _record(repo, "active", "2026-03-02-due-times", "end-of-phase")
+    s = status(repo)
+    assert s["state"] == "in-review"
+    assert [(f["rule"], f["file"]) for f in s["findings"]] == [("G002", rel)]
+    repo.git("mv", "human-interventions/active", "human-interventions/processed")
+    repo.commit("Intervention processed")
+    s = status(repo)
+    assert s["state"] == "approved"
+    assert [(i["title"], i["processed"]) for i in s["interventions"]] == [("Due times", True)]
+    md = run("gate", "status", "design", "--base", "main", "--reviews", repo.write_reviews(),
+             "--format", "markdown").stdout
+    assert "- Processed: Due times" in md
+
+
+def test_other_phases_are_ignored_and_bad_records_are_findings(repo: GitRepo) -> None:
+    _record(repo, "active", "other", "immediate", phase="02-product-design")
+    rel = "human-interventions/active/broken.md"
+    repo.commit("bad", {rel: "---\nphase: all\nurgency: [later\n---\n"})
+    s = status(repo)
+    assert s["state"] != "halted"
+    assert [(f["rule"], f["file"], f["line"]) for f in s["findings"]] == [("G005", rel, 3)]
+
+
+def test_handoff_no_go_halts(repo: GitRepo) -> None:
+    (repo.design / "prd.yaml").unlink()
+    repo.commit("Design: no PRD")
+    s = status(repo)
+    assert s["state"] == "halted" and s["findings"][0]["rule"] == "H001"
+
+
+# --- approved baseline and contract changes ----------------------------------------------
+
+
+def _approve_locally(repo: GitRepo) -> None:
+    result = run("gate", "record", "approve", "--reviewer", "Rita <rita@example.com>")
+    assert result.exit_code == 0, result.output
+
+
+def test_post_approval_contract_change_needs_an_intervention_record(repo: GitRepo) -> None:
+    _approve_locally(repo)
+    s = json.loads(run("gate", "status", "--format", "json").stdout)
+    assert s["state"] == "approved" and s["baseline"]["reviewers"] == ["Rita <rita@example.com>"]
+    edit(repo.design / "api" / "notes.yaml", "summary: List", "summary: Page through")
+    repo.commit("Design: reword")
+    result = run("gate", "status", "--format", "json")
+    s = json.loads(result.stdout)
+    assert [f["rule"] for f in s["findings"]] == ["G004"]
+    assert s["contract_changes"] == [{"kind": "operation", "name": "listNotes",
+                                      "what": "changed", "detail": "GET /notes — summary"}]
+    drafted = run("intervention", "new", "--api-update", "--date", "2026-03-03")
+    assert drafted.exit_code == 0, drafted.output
+    record = repo.path / "human-interventions/active/2026-03-03-04-api-update/content.md"
+    text = record.read_text(encoding="utf-8")
+    assert "| changed | operation | `listNotes` | GET /notes — summary |" in text
+    assert "notify: [06-backend-implementation, 07-integration]" in text
+    assert run("intervention", "new", "--api-update", "--date", "2026-03-03").exit_code == 2
+    repo.commit("Intervention: api update")
+    s = json.loads(run("gate", "status", "--format", "json").stdout)
+    assert [f["rule"] for f in s["findings"]] == []
+
+
+def test_record_revise_and_approve_trailers_count_cycles(repo: GitRepo) -> None:
+    assert run("gate", "record", "revise").exit_code == 2  # feedback required
+    assert run("gate", "record", "revise", "-m", "Split the task schema").exit_code == 0
+    repo.design_change("split")
+    s = json.loads(run("gate", "status", "--format", "json").stdout)
+    assert s["review_source"] == "git trailers"
+    assert s["cycles"]["used"] == 1
+    assert s["cycles"]["list"][0]["reviews"][0]["body"] == "Split the task schema"
+    log = repo.git("log", "-1", "--format=%B", "HEAD~1")
+    assert "Design-Gate: revise" in log and "Design-Gate-Reviewer: Ada Architect" in log
+
+
+def test_markdown_package_escapes_review_text(repo: GitRepo) -> None:
+    c1 = repo.design_change("x")
+    repo.review("CHANGES_REQUESTED", c1, body="<script>alert(1)</script> @everyone [x](javascript:y)")
+    md = run("gate", "status", "design", "--base", "main", "--reviews", repo.write_reviews(),
+             "--format", "markdown").stdout
+    assert md.startswith("<!-- designgate:gate -->")
+    assert "BACKEND DESIGN COMPLETE — HUMAN REVIEW REQUIRED" in md
+    assert "<script>" not in md
+    assert "\\<script\\>alert(1)\\</script\\> \\@everyone \\[x\\](javascript:y)" in md
+
+
+# --- errors --------------------------------------------------------------------------------
+
+
+def test_not_a_git_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from support import copy_scaffold
+
+    copy_scaffold(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert "is not inside a git repository" in one_error(run("gate", "status"))
+
+
+def test_missing_base_ref_and_detached_head(repo: GitRepo) -> None:
+    assert "base ref 'origin/main' is not a commit" in one_error(
+        run("gate", "status", "--base", "origin/main"))
+    repo.git("checkout", "-q", "--detach")
+    assert "HEAD is detached" in one_error(run("gate", "status"))
+    assert run("gate", "status", "--base", "main").exit_code == 0
+    assert "HEAD is detached" in one_error(run("gate", "record", "approve"))
+
+
+def test_shallow_clone_is_detected(repo: GitRepo, tmp_path: Path,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    for n in range(3):
+        repo.design_change(f"c{n}")
+    clone = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", "feature/design",
+                    f"file://{repo.path}", str(clone)], check=True, capture_output=True)
+    monkeypatch.chdir(clone)
+    line = one_error(run("gate", "status"))
+    assert "shallow" in line and "fetch-depth: 0" in line
+
+
+def test_bad_review_file(repo: GitRepo, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("[{\"state\": \"APPROVED\"", encoding="utf-8")
+    assert "invalid JSON" in one_error(run("gate", "status", "--reviews", bad))
+    bad.write_text(json.dumps([{"state": "APPROVED", "submitted_at": "2026-01-01T00:00:00Z"}]),
+                   encoding="utf-8")
+    assert "missing user.login" in one_error(run("gate", "status", "--reviews", bad))
