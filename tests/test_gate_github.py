@@ -249,3 +249,38 @@ def test_gate_in_a_pull_request_with_github(gh: FakeGitHub, tmp_path: Path,
     result = CliRunner().invoke(cli, ["gate", "status", "--event", str(ev), "--format", "json"])
     assert json.loads(result.stdout)["state"] == "draft"
     assert len(gh.requests) == before
+
+
+def test_tag_marks_a_merged_approved_pull_request_as_the_baseline(
+        gh: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = GitRepo(tmp_path / "r")
+    repo.branch("feature/design")
+    head = repo.design_change("ready")
+    repo.review("APPROVED", head, user="rita")
+    repo.git("checkout", "-q", "main")
+    repo.tick()
+    repo.git("merge", "-q", "--no-ff", "-m", "Merge pull request #7", "feature/design")
+    merge = repo.head()
+    gh.on(f"GET /repos/acme/api/commits/{merge}/pulls?per_page=100",
+          (200, {}, [{"number": 7, "title": "Design: tasks", "merged_at": "2026-03-02T12:00:00Z",
+                      "merge_commit_sha": merge, "head": {"sha": head}}]))
+    gh.on(REVIEWS, (200, {}, repo.reviews))
+    gh.on("POST /repos/acme/api/git/tags", (201, {}, {"sha": "f" * 40}))
+    gh.on("POST /repos/acme/api/git/refs", (201, {}, {"ref": "refs/tags/x"}))
+    monkeypatch.chdir(repo.path)
+    env = {"GITHUB_SHA": merge, "GITHUB_REPOSITORY": "acme/api", "GITHUB_TOKEN": "t",
+           "GITHUB_API_URL": gh.url}
+    result = CliRunner().invoke(cli, ["gate", "tag", "--github"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "tagged designgate/approved/pr-7" in result.stdout
+    tag_req = next(r for r in gh.requests if r["route"] == "POST /repos/acme/api/git/tags")
+    assert tag_req["body"]["object"] == merge
+    assert "Design-Gate-Reviewer: rita" in tag_req["body"]["message"]
+    status = json.loads(CliRunner().invoke(cli, ["gate", "status", "--format", "json"]).stdout)
+    assert status["baseline"]["source"] == "tag designgate/approved/pr-7"
+    assert status["baseline"]["commit"] == merge and status["baseline"]["reviewers"] == ["rita"]
+    # a pull request merged with a pending REVISE is no baseline
+    gh.on(REVIEWS, (200, {}, [*repo.reviews, review(9, "CHANGES_REQUESTED", "sam")]))
+    repo.git("tag", "-d", "designgate/approved/pr-7")
+    result = CliRunner().invoke(cli, ["gate", "tag", "--github"], env=env)
+    assert "merged without the gate's approval" in result.stdout

@@ -24,7 +24,7 @@ from mkdocs.exceptions import Abort
 from support import REPO, copy_scaffold, edit
 
 PAGES = ("index", "endpoints", "traceability", "api", "database", "auth", "integrations",
-         "prioritization", "migrations", "findings")
+         "prioritization", "migrations", "gate", "findings")
 
 
 def make_site(root: Path, plugin: str = "", extra: str = "", index: bool = True) -> Path:
@@ -116,7 +116,9 @@ def test_overview_counts_and_read_back(example_site: Path) -> None:
     assert "37</a> in 11 resources" in html
     assert "Read-back" in html and "02-product-design" in html
     assert "D-01" in html and "RFI-01" in html
-    assert "Not evaluated in this build" in html  # the gate issue fills the review state
+    # The gate from this repository's git history (or why it could not be evaluated).
+    assert re.search(r'class="dg-gate dg-gate-(draft|in-review|revise|approved|escalated|'
+                     r'halted|unknown)"', html)
 
 
 def test_database_pages(example_site: Path) -> None:
@@ -419,3 +421,44 @@ def test_er_diagram_has_every_table_and_foreign_key() -> None:
         assert f"    {table} {{" in src
     fks = sum(1 for t in design.tables.values() for c in t.columns if c.references)
     assert len(re.findall(r"--", src)) == fks
+
+
+# --- the gate page ---------------------------------------------------------------------------
+
+
+def test_gate_page_shows_the_state_from_git(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+    from designgate.cli.main import cli
+    from gitrepo import GitRepo
+
+    repo = GitRepo(tmp_path / "repo")
+    poison = "<script>alert(1)</script>"
+    repo.commit("Interventions", {
+        "human-interventions/processed/2026-03-01-due/content.md":
+            "---\nphase: all\nurgency: end-of-phase\n---\n# Due times " + poison + "\n",
+        "human-interventions/active/2026-03-02-later.md":
+            "---\nphase: 04-backend-design\nurgency: end-of-phase\ntitle: Later\n---\n",
+    })
+    monkeypatch.chdir(repo.path)
+    revise = CliRunner().invoke(cli, ["gate", "record", "revise", "-m", "Rename " + poison])
+    assert revise.exit_code == 0, revise.output
+    repo.design_change("renamed")
+    site = build_site(make_site(repo.path))
+    html = main_text(page(site, "gate"))
+    assert "dg-gate-in-review" in html
+    assert "1 of 3" in html  # revision cycles
+    assert "Rename &lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "Due times &lt;script&gt;" in html and "<script>" not in html
+    assert "G002" in html and "Later" in html
+    assert "No approval is recorded" in html
+    overview = main_text(page(site, "index"))
+    assert "dg-gate-in-review" in overview and "revision cycles 1 of 3" in overview
+
+
+def test_gate_page_outside_git_says_why(tmp_path: Path) -> None:
+    copy_scaffold(tmp_path)
+    site = build_site(make_site(tmp_path))
+    html = main_text(page(site, "gate"))
+    assert "Not evaluated in this build" in html and "is not inside a git repository" in html
+    assert "BACKEND DESIGN COMPLETE" in html

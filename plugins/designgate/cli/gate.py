@@ -106,12 +106,15 @@ _DESIGN = click.argument("design_dir", default="design",
               help="Exit 1 unless the gate is approved (for a merge check).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the output to this file.")
+@click.option("--summary", type=click.Path(dir_okay=False, path_type=Path),
+              help="Append the review package (Markdown) to this file, e.g. "
+                   "$GITHUB_STEP_SUMMARY.")
 @click.option("--comment", is_flag=True,
               help="With --github: create or update the pull request's gate comment (the "
                    "review package) and set its gate:* label.")
 def status(design_dir: Path, base: str | None, reviews_file: Path | None, github: bool,
            event: Path | None, interventions: Path | None, fmt: str, require_approved: bool,
-           out: Path | None, comment: bool) -> int:
+           out: Path | None, summary: Path | None, comment: bool) -> int:
     """Show the gate state of DESIGN_DIR (default: design).
 
     States: draft, in-review, revise (cycle n of max), approved, escalated, halted. Exit
@@ -125,6 +128,11 @@ def status(design_dir: Path, base: str | None, reviews_file: Path | None, github
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text + ("" if text.endswith("\n") else "\n"), encoding="utf-8")
+    if summary is not None:
+        from designgate.gate.report import render_markdown
+
+        with summary.open("a", encoding="utf-8") as fh:
+            fh.write(render_markdown(result))
     if comment:
         if not github or result.status.pr is None:
             raise GateCliError("--comment needs --github (the pull request to comment on)")
@@ -166,6 +174,57 @@ def record(decision: str, design_dir: Path, message: str, reviewer: str | None) 
     who = reviewer or _git_user(repo)
     sha = repo.commit_empty(rv.record_message(decision, who, head, message))
     click.echo(f"recorded {decision} by {who} of {head[:12]} as commit {sha[:12]}")
+    return EXIT_OK
+
+
+@gate.command()
+@_DESIGN
+@click.option("--github", is_flag=True, required=True,
+              help="Ask the GitHub API which pull request was merged into GITHUB_SHA.")
+def tag(design_dir: Path, github: bool) -> int:
+    """Mark an approved, merged design change as the approved baseline (run on main).
+
+    For the commit GITHUB_SHA: when it merged a pull request that changed DESIGN_DIR and
+    whose last commit was approved by the required reviewers, create the annotated tag
+    designgate/approved/pr-<number> on it (through the API, and locally).
+    """
+    from designgate.check import check_design
+    from designgate.gate.git import APPROVED_TAGS, TRAILER_REVIEWED, TRAILER_REVIEWER, Repo
+    from designgate.gate.github import GitHub
+    from designgate.gate.reviews import from_api
+    from designgate.gate.state import approvers_of
+
+    sha = os.environ.get("GITHUB_SHA")
+    repository = os.environ.get("GITHUB_REPOSITORY")
+    if not sha or not repository:
+        raise GateCliError("gate tag --github needs GITHUB_SHA and GITHUB_REPOSITORY")
+    repo = Repo(design_dir)
+    if not repo.changes_design(sha):
+        click.echo(f"{sha[:12]} does not change {repo.design_path or 'the design'}; "
+                   "nothing to tag")
+        return EXIT_OK
+    client = GitHub.from_env()
+    pull = client.merged_pull(repository, sha)
+    if pull is None:
+        click.echo(f"{sha[:12]} merged no pull request; nothing to tag")
+        return EXIT_OK
+    number, head = int(pull["number"]), str((pull.get("head") or {}).get("sha") or "")
+    reviews = from_api(client.pages(f"repos/{repository}/pulls/{number}/reviews"),
+                       f"reviews of #{number}")
+    required = check_design(design_dir).design.project.gate.required_approvals
+    approvers = approvers_of(reviews, head, required)
+    if not approvers:
+        click.echo(f"#{number} was merged without the gate's approval of its last commit; "
+                   "no baseline tagged")
+        return EXIT_OK
+    name = f"{APPROVED_TAGS.removeprefix('refs/tags/')}pr-{number}"
+    message = "\n".join([f"Design gate approved: #{number} {pull.get('title') or ''}".strip(),
+                          "", *[f"{TRAILER_REVIEWER}: {r.reviewer}" for r in approvers],
+                          f"{TRAILER_REVIEWED}: {head}", ""])
+    created = client.create_tag(repository, name, sha, message)
+    repo.tag(name, sha, message)
+    click.echo(f"{'tagged' if created else 'already tagged'} {name} on {sha[:12]} "
+               f"(approved by {', '.join(r.reviewer for r in approvers)})")
     return EXIT_OK
 
 

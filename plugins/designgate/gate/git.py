@@ -238,6 +238,21 @@ class Repo:
             return set()
         return {line for line in out.splitlines() if line}
 
+    def changes_design(self, commit: str) -> bool:
+        """Whether ``commit`` changes the design folder against its first parent."""
+        spec = self.design_path or "."
+        parents = self._git("rev-list", "--parents", "-n", "1", commit).split()[1:]
+        if not parents:
+            return bool(self._git("ls-tree", "-r", "--name-only", commit, "--", spec).strip())
+        return bool(self._git("diff", "--name-only", parents[0], commit, "--", spec).strip())
+
+    def tag(self, name: str, commit: str, message: str) -> None:
+        """An annotated tag, locally (kept if it exists)."""
+        if self._git("tag", "--list", name).strip():
+            return
+        self._git("-c", "user.name=designgate", "-c", "user.email=designgate@localhost",
+                  "tag", "-a", name, "-m", message, commit)
+
     def commit_empty(self, message: str) -> str:
         """Record ``message`` as an empty commit on the current branch; its sha."""
         self._git("commit", "--allow-empty", "--no-verify", "-q", "-m", message)

@@ -173,6 +173,30 @@ class GitHub:
                          {"labels": [label]})
 
 
+    def merged_pull(self, repository: str, sha: str) -> dict[str, Any] | None:
+        """The merged pull request whose merge produced ``sha`` (None: a direct push)."""
+        _check_repo(repository)
+        pulls = self.pages(f"repos/{repository}/commits/{sha}/pulls")
+        merged = [p for p in pulls if isinstance(p, dict) and p.get("merged_at")]
+        exact = [p for p in merged if p.get("merge_commit_sha") == sha]
+        return (exact or merged or [None])[0]
+
+    def create_tag(self, repository: str, name: str, sha: str, message: str) -> bool:
+        """An annotated tag ``name`` on ``sha``; False when the tag exists already."""
+        _check_repo(repository)
+        data, _ = self.request("POST", f"repos/{repository}/git/tags",
+                               {"tag": name, "message": message, "object": sha,
+                                "type": "commit"})
+        try:
+            self.request("POST", f"repos/{repository}/git/refs",
+                         {"ref": f"refs/tags/{name}", "sha": (data or {}).get("sha", sha)})
+        except GitHubError as exc:
+            if "422" in str(exc):
+                return False
+            raise
+        return True
+
+
 def _check_repo(repository: str) -> None:
     if not _REPO.match(repository):
         raise GitHubError(f"'{repository}' is not an owner/name repository")

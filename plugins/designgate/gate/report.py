@@ -11,13 +11,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from designgate.check import Report
-from designgate.findings import Finding, Severity
+from designgate.findings import Severity
+from designgate.gate.package import REVIEW_CHECKLIST, checklist, open_findings, priorities
 from designgate.gate.run import GateResult
-from designgate.model.design import QUADRANT_ORDER, Design
 
 #: The hidden line that identifies designgate's gate comment on a pull request.
 COMMENT_MARKER = "<!-- designgate:gate -->"
@@ -36,54 +34,6 @@ def md(text: object) -> str:
     """One line of untrusted text, inert in GitHub Markdown (no links, mentions or HTML)."""
     flat = " ".join(str(text).split())
     return _MD_SPECIAL.sub(r"\\\1", flat)
-
-
-@dataclass(frozen=True, slots=True)
-class ChecklistItem:
-    title: str
-    families: str  # rule families whose open findings leave the item unchecked
-    present: Callable[[Design], bool]
-
-
-ARTIFACTS = (
-    ChecklistItem("Endpoint Inventory (all endpoints mapped to FR-IDs)", "T",
-                  lambda d: bool(d.endpoints)),
-    ChecklistItem("OpenAPI Spec (request/response schemas, error format)", "RO",
-                  lambda d: bool(d.endpoints)),
-    ChecklistItem("Schema Design (tables, columns, indexes, migration plan)", "S",
-                  lambda d: bool(d.tables) and bool(d.migrations)),
-    ChecklistItem("Auth & Permission Model (roles, permissions, endpoint mapping)", "A",
-                  lambda d: bool(d.roles)),
-    ChecklistItem("Integration Points Specification (webhooks, third-party contracts)", "I",
-                  lambda d: True),
-    ChecklistItem("Complete OpenAPI 3.x Spec + Examples", "EOP", lambda d: bool(d.endpoints)),
-)
-REVIEW_CHECKLIST = (
-    ("Contract-first: the OpenAPI document is complete and valid", "O"),
-    ("Traceability: every endpoint maps to at least one FR-ID", "T"),
-    ("Schema alignment: the data dictionary drives the schema; no orphan columns", "S"),
-    ("Error states: every endpoint defines its error responses", "R"),
-    ("Pagination by default: every list endpoint is paginated", "P"),
-    ("Auth on every endpoint, RLS on every table with user data", "A"),
-    ("Handoff accepted: no No-Go condition open", "H"),
-)
-
-
-def _open(findings: list[Finding], families: str) -> list[Finding]:
-    return [f for f in findings if f.rule[0] in families and f.severity >= Severity.WARNING]
-
-
-def checklist(report: Report) -> list[tuple[str, bool, int]]:
-    return [(item.title, item.present(report.design) and not _open(report.findings, item.families),
-             len(_open(report.findings, item.families))) for item in ARTIFACTS]
-
-
-def priorities(design: Design) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {q: [] for q in QUADRANT_ORDER}
-    out["unscored"] = []
-    for ep in design.endpoints:
-        out[ep.quadrant or "unscored"].append(ep.id)
-    return out
 
 
 def to_json(result: GateResult) -> dict[str, Any]:
@@ -197,7 +147,7 @@ def render_markdown(result: GateResult) -> str:
         out.append(f"- Not scored: {_ids(prio['unscored'])}")
     out += ["", "**Review checklist:**"]
     for title, fams in REVIEW_CHECKLIST:
-        n = len(_open(report.findings, fams))
+        n = len(open_findings(report.findings, fams))
         out.append(f"- [{'x' if not n else ' '}] {title}" + (f" — {n} open" if n else ""))
     open_counts = {sev: report.count(sev) for sev in (Severity.ERROR, Severity.WARNING)}
     out += ["", f"**Open findings:** {open_counts[Severity.ERROR]} errors, "

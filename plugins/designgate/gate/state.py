@@ -202,3 +202,19 @@ def evaluate(
                                   + ", ".join(sorted({r.reviewer for r in
                                                       status.stale_approvals})))
     return status
+
+
+def approvers_of(reviews: list[Review], head: str, required: int) -> list[Review]:
+    """The approvals that approve ``head`` (a merged pull request's last commit), or [].
+
+    GitHub's own notion: each reviewer's latest decision counts; it must be APPROVED on
+    ``head`` itself, nobody's latest may be a REVISE, and ``required`` reviewers must agree.
+    """
+    latest: dict[str, Review] = {}
+    for r in sorted(reviews, key=lambda r: r.time):
+        latest[r.reviewer] = r
+    if any(r.state == REVISE for r in latest.values()):
+        return []
+    ok = sorted((r for r in latest.values() if r.state == APPROVE and r.commit == head),
+                key=lambda r: r.time)
+    return ok if len(ok) >= required else []

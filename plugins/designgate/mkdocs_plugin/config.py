@@ -29,5 +29,10 @@ class DesignGateConfig(base.Config):
     #: diagram renders offline. Default: `node_modules/mermaid/dist/mermaid.min.js` if present;
     #: without one the diagram is shown as its Mermaid source.
     mermaid_js = c.Optional(c.Type(str))
+    #: Evaluate the gate from git history (approvals recorded in git, revision cycles,
+    #: human interventions) for the overview and the gate page; never uses the network.
+    gate = c.Type(bool, default=True)
+    #: The human-interventions folder, relative to mkdocs.yml (default: beside design_dir).
+    interventions_dir = c.Optional(c.Type(str))
     #: Add the design and guide sections to the navigation.
     nav = c.Type(bool, default=True)

@@ -21,6 +21,7 @@ from mkdocs.utils import nest_paths
 
 from designgate.check import Report, check_design
 from designgate.findings import Severity
+from designgate.gate.interventions import default_folder
 from designgate.load.loader import DesignLoadError
 from designgate.mkdocs_plugin.config import DesignGateConfig
 from designgate.render.sanitize import sanitize_html
@@ -46,6 +47,7 @@ EXTENSIONS: dict[str, dict[str, Any]] = {
 class DesignGatePlugin(BasePlugin[DesignGateConfig]):
     def __init__(self) -> None:
         self.report: Report | None = None
+        self.gate: dict[str, Any] | str | None = None
         self.design_path: Path | None = None
         self.site: Site | None = None
         self.mermaid: Path | str | None = None
@@ -107,6 +109,29 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
                     f"designgate: {n} finding(s) at or above '{self.config.fail_on}' in "
                     f"{self.config.design_dir}/ (run `designgate check` for details)"
                 )
+        self.gate = self._gate(config) if self.config.gate else None
+
+    def _gate(self, config: MkDocsConfig) -> dict[str, Any] | str:
+        """The gate from git (no network): its JSON data, or why it was not evaluated."""
+        from designgate.gate.git import GitError
+        from designgate.gate.report import to_json
+        from designgate.gate.reviews import ReviewDataError
+        from designgate.gate.run import GateRequest, gate_status
+
+        assert self.design_path is not None and self.report is not None
+        folder = self.config.interventions_dir
+        base = Path(config.config_file_path or ".").resolve().parent
+        req = GateRequest(self.design_path,
+                          interventions_dir=(base / folder) if folder else None)
+        try:
+            result = gate_status(req, self.report)
+        except (GitError, ReviewDataError, DesignLoadError) as exc:
+            log.info("gate not evaluated: %s", exc)
+            return str(exc)
+        for f in result.status.findings:
+            if f.rule.startswith("G"):
+                log.info("gate: %s %s %s", f.location, f.rule, f.message)
+        return to_json(result)
 
     # The pages exist only in memory: added as generated files, never written into docs/.
     def on_files(self, files: Files, config: MkDocsConfig) -> Files | None:
@@ -119,6 +144,7 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
             templates_dir=Path(self.config.templates_dir) if self.config.templates_dir else None,
             mermaid=self.mermaid is not None,
             directory_urls=config.use_directory_urls,
+            gate=self.gate,
         )
         self.site = site = build_site(self.report, options)
         self.with_svg = {p.path for p in site.pages if p.svg}
@@ -152,6 +178,12 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
             server.watch(str(self.design_path))
         if self.config.enabled and self.config.templates_dir:
             server.watch(str(self.config.templates_dir))
+        if self.config.enabled and self.config.gate and self.design_path is not None:
+            base = Path(config.config_file_path or ".").resolve().parent
+            folder = (base / self.config.interventions_dir if self.config.interventions_dir
+                      else default_folder(self.design_path))
+            if folder.is_dir():
+                server.watch(str(folder))
         return server
 
 

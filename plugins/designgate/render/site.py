@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from designgate.check import Report
 from designgate.findings import Severity, Span
+from designgate.gate.package import review_package
 from designgate.generate.openapi import build_openapi
 from designgate.generate.output import dump_yaml
 from designgate.generate.traceability import build_traceability
@@ -53,8 +54,9 @@ class SiteOptions:
     mermaid: bool = True
     #: MkDocs' ``use_directory_urls``: how page paths become URLs (links in raw HTML).
     directory_urls: bool = True
-    #: Gate state for the overview; None until the gate is evaluated (the gate issue).
-    gate: dict[str, Any] | None = None
+    #: The gate, as ``designgate gate status --format json`` gives it (``to_json``); a string
+    #: says why it was not evaluated (not a git repository...); None: not asked for.
+    gate: dict[str, Any] | str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,9 +226,20 @@ class _Builder:
         holders = _permission_holders(d)
         by_resource = _group(d.endpoints, lambda e: e.resource or (e.tags[0] if e.tags else ""))
         uncovered = set(self.trace["uncovered"])
+        gate = self.options.gate if isinstance(self.options.gate, dict) else None
+        not_evaluated = self.options.gate if isinstance(self.options.gate, str) else None
         self.render("overview.md.j2", links.page("index"), f"{d.project.name}",
-                    counts=_counts(self.report, self.trace), gate=self.options.gate,
-                    halted=self.report.halted)
+                    counts=_counts(self.report, self.trace), gate=gate,
+                    not_evaluated=not_evaluated, halted=self.report.halted)
+        guide = self.options.guide_dir
+        self.render("gate.md.j2", links.page("gate"), "Gate", gate=gate,
+                    not_evaluated=not_evaluated, halted=self.report.halted,
+                    package=review_package(self.report), span=Span,
+                    rule_link=self._rule_link,
+                    guide_gate=Markup(posixpath.relpath(posixpath.join(guide.strip("/"),
+                                                                       "gate.md"),
+                                                        posixpath.dirname(links.page("gate"))))
+                    if guide else None)
         self.render("endpoints.md.j2", links.page("endpoints"), "Endpoint inventory",
                     by_resource=by_resource)
         self.render("traceability.md.j2", links.page("traceability"), "Traceability",
@@ -349,6 +362,7 @@ class _Builder:
             {"Integrations": p("integrations")},
             {"Prioritization": p("prioritization")},
             {"Migration plan": p("migrations")},
+            {"Gate": p("gate")},
             {"Findings": p("findings")},
         ]
         nav: list[dict[str, Any]] = [{"Design": design}]
