@@ -226,7 +226,7 @@ class Repo:
         except git.GitCommandError:
             return None
         with tarfile.open(fileobj=io.BytesIO(bytes(data))) as tar:
-            tar.extractall(dest, filter="data")
+            _extract(tar, dest)
         out = dest / self.design_path if self.design_path else dest
         return out if out.is_dir() else None
 
@@ -257,6 +257,25 @@ class Repo:
         """Record ``message`` as an empty commit on the current branch; its sha."""
         self._git("commit", "--allow-empty", "--no-verify", "-q", "-m", message)
         return self.head()
+
+
+def _extract(tar: tarfile.TarFile, dest: Path) -> None:
+    """Extract regular files and folders only, never outside ``dest`` (git archive output)."""
+    if hasattr(tarfile, "data_filter"):  # Python 3.11.4 and newer
+        tar.extractall(dest, filter="data")
+        return
+    root = dest.resolve()
+    for member in tar.getmembers():
+        target = (dest / member.name).resolve()
+        if not target.is_relative_to(root) or not (member.isfile() or member.isdir()):
+            continue
+        if member.isdir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        source = tar.extractfile(member)
+        if source is not None:
+            target.write_bytes(source.read())
 
 
 def _trailers(text: str) -> Iterator[tuple[str, str]]:
