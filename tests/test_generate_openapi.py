@@ -397,7 +397,10 @@ def test_write_outputs_writes_the_artifacts(design: Path, tmp_path: Path) -> Non
     d = _load(design)
     out = tmp_path / "build"
     written = write_outputs(d, out)
-    assert [p.name for p in written] == ["openapi.yaml", "openapi.json", "traceability.json"]
+    assert [p.relative_to(out).as_posix() for p in written] == [
+        "openapi.yaml", "openapi.json", "traceability.json", "schema.sql", "rls.sql",
+        "migrations/0001_users.up.sql", "migrations/0001_users.down.sql",
+        "migrations/0002_notes.up.sql", "migrations/0002_notes.down.sql"]
     assert (out / MARKER).is_file()
     doc = yaml.safe_load((out / "openapi.yaml").read_text(encoding="utf-8"))
     assert doc == json.loads((out / "openapi.json").read_text(encoding="utf-8"))
@@ -410,8 +413,11 @@ def test_write_outputs_writes_the_artifacts(design: Path, tmp_path: Path) -> Non
     umask = os.umask(0)
     os.umask(umask)
     assert {p.stat().st_mode & 0o777 for p in written} == {0o666 & ~umask}
-    assert sorted(p.name for p in out.iterdir()) == [MARKER, "openapi.json", "openapi.yaml",
-                                                     "traceability.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        MARKER, "migrations", "openapi.json", "openapi.yaml", "rls.sql", "schema.sql",
+        "traceability.json"]
+    assert sorted(p.name for p in (out / "migrations").iterdir()) == [
+        "0001_users.down.sql", "0001_users.up.sql", "0002_notes.down.sql", "0002_notes.up.sql"]
 
 
 def test_write_outputs_never_overwrites_user_files(design: Path, tmp_path: Path) -> None:
@@ -431,7 +437,7 @@ def test_write_outputs_into_an_empty_directory_or_onto_a_file(design: Path,
     d = _load(design)
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert len(write_outputs(d, empty)) == 3
+    assert len(write_outputs(d, empty)) == 9
     a_file = tmp_path / "file.txt"
     a_file.write_text("x", encoding="utf-8")
     with pytest.raises(OutputError, match="is a file"):

@@ -447,15 +447,16 @@ def test_s012_index_before_its_table(design: Path) -> None:
     m = design / "migrations.yaml"
     edit(m, "      - enable_rls: users\n",
          "      - enable_rls: users\n      - create_index: notes_author_tag_idx\n")
-    edit(m, "      - create_index: notes_author_tag_idx\n      - enable_rls: notes",
-         "      - enable_rls: notes")
+    edit(m, "      - create_index: notes_author_tag_idx\n      - sql:",
+         "      - sql:")
     report = check(design)
     assert_finding(report, "S012", MIGRATIONS, line_of(m, "create_index: notes_author_tag_idx"))
 
 
 def test_s014_migration_without_rollback(design: Path) -> None:
     m = design / "migrations.yaml"
-    edit(m, "    rollback: Drop the users table; no data exists before this migration.\n", "")
+    edit(m, "    rollback: Drop the users table, then the roles and the extension; no data exists "
+         "before this migration.\n", "")
     report = check(design)
     f = assert_finding(report, "S014", MIGRATIONS, line_of(m, '- id: "0001_users"'))
     assert "'0001_users'" in f.message

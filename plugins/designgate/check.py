@@ -47,7 +47,7 @@ def run_checks(loaded: LoadResult) -> Report:
     for rule in iter_checks():
         assert rule.check is not None
         for hit in rule.check(design):
-            span = hit.loc.key_span if hit.key else hit.loc.span
+            span = hit.span or (hit.loc.key_span if hit.key else hit.loc.span)
             raw.append(Finding(rule.id, rule.severity, hit.message, span, hit.loc.pointer))
     raw.extend(_config_findings(design, rules))
     return _finish(design, raw, rules)

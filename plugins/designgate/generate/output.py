@@ -63,11 +63,19 @@ def dump_json(data: Any) -> str:
 
 def artifacts(design: Design) -> dict[str, Callable[[], str]]:
     """File name → producer of its text. Generators register their outputs here."""
-    return {
+    from designgate.generate import sql
+
+    out: dict[str, Callable[[], str]] = {
         "openapi.yaml": lambda: dump_yaml(build_openapi(design).document),
         "openapi.json": lambda: dump_json(build_openapi(design).document),
         "traceability.json": lambda: dump_json(build_traceability(design)),
     }
+    if design.tables or design.migrations:
+        out["schema.sql"] = lambda: sql.schema_sql(design)
+        out["rls.sql"] = lambda: sql.rls_sql(design)
+        for name, text in sql.migration_files(design):
+            out[name] = lambda text=text: text
+    return out
 
 
 def write_outputs(design: Design, out_dir: str | os.PathLike[str], *,
@@ -87,8 +95,15 @@ def write_outputs(design: Design, out_dir: str | os.PathLike[str], *,
         written = []
         for name, produce in artifacts(design).items():
             path = out / name
+            path.parent.mkdir(parents=True, exist_ok=True)
             _write(path, produce())
             written.append(path)
+        # Migration files of an earlier build whose migration is gone or renamed.
+        folder = out / "migrations"
+        if folder.is_dir():
+            for stale in folder.glob("*.sql"):
+                if stale not in written and stale.name.endswith((".up.sql", ".down.sql")):
+                    stale.unlink()
     except OSError as exc:
         raise OutputError(f"cannot write to '{out}': {exc.strerror or exc}") from exc
     return written

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from designgate.findings import Severity
+from designgate.findings import Severity, Span
 from designgate.model.design import Design
 from designgate.model.source import Loc
 
@@ -34,6 +34,7 @@ class Hit(NamedTuple):
     loc: Loc
     message: str
     key: bool = False  # point at the mapping key rather than its value
+    span: Span | None = None  # a position inside the node (a line of a SQL block)
 
 
 Check = Callable[[Design], Iterable[Hit]]

@@ -1,0 +1,208 @@
+"""SQL generation (schema.sql, migrations, rls.sql) and the rules that parse it (S019, S020)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from designgate import load_design
+from designgate.cli.main import cli
+from designgate.generate import sql
+from designgate.rules.database import narrowing, parse_error
+from support import REPO, assert_finding, check, edit, line_of, only
+
+TABLES = "design/tables/notes.yaml"
+MIGRATIONS = "design/migrations.yaml"
+AUTH = "design/auth.yaml"
+
+
+def test_every_generated_statement_of_the_example_parses() -> None:
+    design = load_design(REPO / "design").design
+    statements = [*sql.schema_statements(design), *sql.rls_statements(design)]
+    for m in design.migrations:
+        ms = sql.migration_sql(design, m)
+        statements += [s for s in (*ms.up, *ms.down) if not s.comment_only]
+    assert len(statements) > 200
+    assert [s.text[:60] for s in statements if parse_error(s.text)] == []
+
+
+def test_build_writes_deterministic_sql(design: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    outs = []
+    for n in (1, 2):
+        out = tmp_path / f"out{n}"
+        assert runner.invoke(cli, ["build", str(design), "--out", str(out)]).exit_code == 0
+        outs.append({p.relative_to(out).as_posix(): p.read_text(encoding="utf-8")
+                     for p in out.rglob("*.sql")})
+    assert outs[0] == outs[1]
+    assert sorted(outs[0]) == ["migrations/0001_users.down.sql", "migrations/0001_users.up.sql",
+                               "migrations/0002_notes.down.sql", "migrations/0002_notes.up.sql",
+                               "rls.sql", "schema.sql"]
+    schema = outs[0]["schema.sql"]
+    # users before notes (notes references users), then the FK, then the indexes
+    assert schema.index("CREATE TABLE users") < schema.index("CREATE TABLE notes") < \
+        schema.index("ADD CONSTRAINT notes_author_id_fkey") < \
+        schema.index("CREATE INDEX notes_author_created_idx")
+    assert "title varchar(200) NOT NULL CONSTRAINT notes_title_check CHECK " \
+           "(char_length(title) >= 1)" in schema
+    assert "REFERENCES users (id) ON DELETE CASCADE" in schema
+    assert "COMMENT ON TABLE notes IS 'Notes, one row per note.';" in schema
+    up = outs[0]["migrations/0002_notes.up.sql"]
+    down = outs[0]["migrations/0002_notes.down.sql"]
+    assert "ALTER TABLE notes FORCE ROW LEVEL SECURITY;" in up
+    assert "CREATE POLICY notes_owner_all_reader ON notes\n  AS PERMISSIVE\n  FOR ALL\n  TO reader" in up
+    # the down undoes the steps in reverse order
+    assert down.index("DROP POLICY IF EXISTS notes_owner_all_writer") < \
+        down.index("DISABLE ROW LEVEL SECURITY") < down.index("REVOKE ALL ON notes") < \
+        down.index("DROP INDEX notes_author_tag_idx") < down.index("DROP TABLE notes")
+    rls = outs[0]["rls.sql"]
+    assert "GRANT reader TO writer;" in rls
+    assert "GRANT SELECT, INSERT, UPDATE, DELETE ON notes TO reader;" in rls
+    assert "GRANT SELECT ON users TO writer;" in rls
+
+
+def test_identifiers_are_quoted_only_when_needed() -> None:
+    assert sql.ident("notes") == "notes"
+    assert sql.ident("user") == '"user"'
+    assert sql.ident("Order") == '"Order"'
+    assert sql.ident('a"b') == '"a""b"'
+    assert sql.literal("it's") == "'it''s'"
+
+
+def test_alter_column_up_down_and_irreversible_steps(design: Path) -> None:
+    migrations = design / "migrations.yaml"
+    edit(design / "tables/notes.yaml", "{name: tag, type: varchar(40)}",
+         "{name: tag, type: varchar(80)}")
+    with migrations.open("a", encoding="utf-8") as fh:
+        fh.write(
+            '  - id: "0003_wider_tags"\n'
+            "    description: Longer tags.\n"
+            "    steps:\n"
+            "      - alter_column: {table: notes, column: tag, change: widen, type: true,"
+            " from: {type: varchar(40)}}\n"
+            "      - drop_index: notes_old_idx\n"
+            "    rollback: Narrow the tags again (none is longer than 40 yet).\n")
+    d = load_design(design).design
+    ms = sql.migration_sql(d, d.migrations[-1])
+    assert [s.render() for s in ms.up] == [
+        "ALTER TABLE notes ALTER COLUMN tag TYPE varchar(80) USING tag::varchar(80);",
+        "DROP INDEX notes_old_idx;"]
+    assert [s.render() for s in ms.down] == [
+        "-- irreversible: index notes_old_idx was dropped; its definition is no longer in "
+        "the design",
+        "ALTER TABLE notes ALTER COLUMN tag TYPE varchar(40) USING tag::varchar(40)"
+        ";"]
+    assert only(check(design), "S020") == []  # a widening
+
+
+# --- S019 ----------------------------------------------------------------------------------
+
+
+def test_s019_bad_column_type(design: Path) -> None:
+    t = design / "tables/notes.yaml"
+    edit(t, "{name: body, type: text}", "{name: body, type: text(}")
+    f = assert_finding(check(design), "S019", TABLES, line_of(t, "name: body"))
+    assert "type of notes.body is not valid PostgreSQL: syntax error" in f.message
+
+
+def test_s019_bad_check_points_at_the_column(design: Path) -> None:
+    t = design / "tables/notes.yaml"
+    edit(t, 'check: "char_length(title) >= 1"', 'check: "char_length(title >= 1"')
+    f = assert_finding(check(design), "S019", TABLES, line_of(t, "name: title"))
+    assert "check of notes.title" in f.message
+
+
+def test_s019_bad_policy_expression(design: Path) -> None:
+    a = design / "auth.yaml"
+    edit(a, "using: \"id = current_setting('app.user_id')::uuid\"",
+         "using: \"id = = current_setting('app.user_id')::uuid\"")
+    f = assert_finding(check(design), "S019", AUTH, line_of(a, "id = = current"))
+    assert "`using` of policy users_self_select" in f.message and "near '= current" in f.message
+
+
+def test_s019_raw_sql_error_is_reported_at_its_line_in_the_block(design: Path) -> None:
+    m = design / "migrations.yaml"
+    edit(m, "            CREATE ROLE writer NOLOGIN IN ROLE reader;",
+         "            CREATE ROLE writer NOLOGIN IN ROLE reader;\n            CREAT TABLE oops (id int);")
+    report = check(design)
+    f = assert_finding(report, "S019", MIGRATIONS, line_of(m, "CREAT TABLE oops"))
+    assert f.span is not None and f.span.column == 13
+    assert "`up` SQL of migration 0001_users" in f.message and "near 'CREAT TABLE" in f.message
+
+
+def test_s019_generated_statement_that_does_not_parse(design: Path) -> None:
+    """A piece that parses alone but breaks the statement: an index column expression."""
+    t = design / "tables/notes.yaml"
+    edit(t, "columns: [author_id, tag]", "columns: [author_id, tag, (lower(]")
+    f = assert_finding(check(design), "S019", TABLES, line_of(t, "- name: notes_author_tag_idx"))
+    assert f.message.startswith("generated SQL does not parse")
+
+
+# --- S020 ----------------------------------------------------------------------------------
+
+DROP = ('  - id: "0003_drop_tags"\n'
+        "    description: Tags move to their own table.\n"
+        "    steps:\n"
+        "      - drop_column: {table: notes, column: tag}\n")
+
+
+@pytest.mark.parametrize(("extra", "needs"), [
+    ("", "add `destructive: {acknowledged: true, note: ...}` and a `rollback:` note"),
+    ("    rollback: Restore from the snapshot.\n",
+     "add `destructive: {acknowledged: true, note: ...}`"),
+    ("    destructive: {acknowledged: true, note: unused}\n", "add a `rollback:` note"),
+])
+def test_s020_unacknowledged_drop(design: Path, extra: str, needs: str) -> None:
+    m = design / "migrations.yaml"
+    with m.open("a", encoding="utf-8") as fh:
+        fh.write(DROP + extra)
+    f = assert_finding(check(design), "S020", MIGRATIONS, line_of(m, "drop_column:"))
+    assert f.message == f"migration '0003_drop_tags' drops column notes.tag; {needs}"
+
+
+def test_s020_acknowledged_drop_is_fine(design: Path) -> None:
+    with (design / "migrations.yaml").open("a", encoding="utf-8") as fh:
+        fh.write(DROP + "    destructive: {acknowledged: true, note: Nothing reads tags.}\n"
+                 "    rollback: Restore tags from the nightly snapshot.\n")
+    assert only(check(design), "S020") == []
+
+
+def test_s020_not_null_without_default_and_narrowing(design: Path) -> None:
+    t = design / "tables/notes.yaml"
+    edit(t, "{name: tag, type: varchar(40)}", "{name: tag, type: varchar(20), nullable: false}")
+    m = design / "migrations.yaml"
+    with m.open("a", encoding="utf-8") as fh:
+        fh.write('  - id: "0003_tags"\n    description: Required, shorter tags.\n    steps:\n'
+                 "      - alter_column: {table: notes, column: tag, change: required,"
+                 " from: {type: varchar(40), nullable: true}}\n"
+                 "    rollback: Make tags optional again.\n")
+    msgs = [f.message for f in only(check(design), "S020")]
+    assert msgs == [
+        "migration '0003_tags' narrows notes.tag from varchar(40) to varchar(20); add "
+        "`destructive: {acknowledged: true, note: ...}`",
+        "migration '0003_tags' sets NOT NULL on existing column notes.tag, which has no "
+        "default; add `destructive: {acknowledged: true, note: ...}`"]
+
+
+@pytest.mark.parametrize(("old", "new", "narrows"), [
+    ("varchar(40)", "varchar(80)", False), ("varchar(80)", "varchar(40)", True),
+    ("varchar(40)", "text", False), ("text", "varchar(40)", True),
+    ("integer", "bigint", False), ("bigint", "integer", True), ("int", "numeric", False),
+    ("numeric(10,2)", "numeric(12,2)", False), ("numeric(10,2)", "numeric(10,1)", True),
+    ("timestamp", "timestamptz", False), ("text", "integer", True), ("uuid", "uuid", False),
+])
+def test_narrowing(old: str, new: str, narrows: bool) -> None:
+    assert narrowing(old, new) is narrows
+
+
+def test_rebuild_removes_migration_files_of_renamed_migrations(design: Path,
+                                                              tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["build", str(design), "--out", str(out)]).exit_code == 0
+    edit(design / "migrations.yaml", 'id: "0002_notes"', 'id: "0002_note_tables"')
+    assert runner.invoke(cli, ["build", str(design), "--out", str(out)]).exit_code == 0
+    assert sorted(p.name for p in (out / "migrations").iterdir()) == [
+        "0001_users.down.sql", "0001_users.up.sql", "0002_note_tables.down.sql",
+        "0002_note_tables.up.sql"]
