@@ -309,7 +309,7 @@ def _table(r: Resource) -> str:
                     f"references: {{table: {r.parent.table}, column: id, on_delete: cascade}}}}")
     cols += [
         '{name: title, type: varchar(120), nullable: false, check: "char_length(title) >= 1"}',
-        "{name: status, type: text, nullable: false, default: active, "
+        "{name: status, type: text, nullable: false, default: \"'active'\", "
         "check: \"status in ('active', 'archived')\"}",
         '{name: quantity, type: integer, nullable: false, default: 0, check: "quantity >= 0"}',
         "{name: notes, type: text}",
@@ -505,10 +505,19 @@ def _users_table() -> str:
     )
 
 
-def _migrations(res: list[Resource]) -> str:
+def _migrations(res: list[Resource], roles: list[str]) -> str:
+    """Executable on PostgreSQL (``db verify``): the citext extension and the roles first,
+    table privileges for the roles last."""
+    quoted = [f'"{r}"' for r in roles]
     out = [
         "kind: migrations", "migrations:",
-        '  - id: "0000_users"', "    description: Accounts.", "    steps:",
+        '  - id: "0000_users"', "    description: Accounts, the extension and the roles.",
+        "    steps:",
+        "      - sql:", "          up: |", "            CREATE EXTENSION IF NOT EXISTS citext;",
+        *(f"            CREATE ROLE {q} NOLOGIN;" for q in quoted),
+        "          down: |",
+        *(f"            DROP ROLE IF EXISTS {q};" for q in reversed(quoted)),
+        "            DROP EXTENSION IF EXISTS citext;",
         "      - create_table: users", "      - enable_rls: users",
         "    rollback: Drop the users table; no data exists before this migration.",
     ]
@@ -521,6 +530,15 @@ def _migrations(res: list[Resource]) -> str:
             f"      - enable_rls: {r.table}",
             f"    rollback: Drop the {r.table} table (its indexes go with it).",
         ]
+    out += [
+        f'  - id: "{len(res) + 1:04d}_grants"', "    description: Table privileges of the roles.",
+        "    steps:", "      - sql:",
+        "          up: GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "
+        + ", ".join(quoted) + ";",
+        "          down: REVOKE ALL ON ALL TABLES IN SCHEMA public FROM "
+        + ", ".join(quoted) + ";",
+        "    rollback: Revoke the privileges.",
+    ]
     return "\n".join(out) + "\n"
 
 
@@ -555,7 +573,7 @@ def generate(n: int, out: Path) -> Path:
     _write(design / "flows.yaml", _flows(res))
     _write(design / "screens.yaml", _screens(res))
     _write(design / "auth.yaml", _auth(res, roles))
-    _write(design / "migrations.yaml", _migrations(res))
+    _write(design / "migrations.yaml", _migrations(res, roles))
     _write(design / "handoff.yaml", _handoff(res))
     _write(design / "tables" / "users.yaml", _users_table())
     for r in res:

@@ -608,7 +608,7 @@ def test_generated_design_loads_every_item(tmp_path: Path, n: int) -> None:
     assert len({e.id for e in d.endpoints}) == n
     assert len(d.tables) == resources + 1  # plus users
     assert len(d.requirements) == len(d.flows) == len(d.screens) == resources
-    assert len(d.migrations) == resources + 1
+    assert len(d.migrations) == resources + 2  # users first, the grants last
     assert len(d.roles) == 4 + n // 250
 
 

@@ -462,3 +462,52 @@ def test_gate_page_outside_git_says_why(tmp_path: Path) -> None:
     html = main_text(page(site, "gate"))
     assert "Not evaluated in this build" in html and "is not inside a git repository" in html
     assert "BACKEND DESIGN COMPLETE" in html
+
+
+# --- SQL on the site -------------------------------------------------------------------------
+
+
+def test_table_pages_show_ddl_and_auth_shows_rls_sql_and_the_verify_matrix(tmp_path: Path) -> None:
+    import json
+
+    copy_scaffold(tmp_path)
+    poison = "<script>alert(1)</script>"
+    report = {
+        "ok": False, "server": "15.18", "database": "x", "steps": [],
+        "problems": [{"phase": "catalog", "message": "notes.body: type differs " + poison,
+                      "file": "design/tables/notes.yaml", "line": 20, "column": 9}],
+        "rls": {"ok": False, "roles": ["reader", "writer"], "tables": ["notes", "users"],
+                "notes": [], "cells": [
+                    {"role": "reader", "table": "notes", "command": "select", "ok": False,
+                     "checks": 2, "failures": ["as principal 1: sees 3 row(s) " + poison],
+                     "skipped": ""},
+                    {"role": "writer", "table": "notes", "command": "select", "ok": True,
+                     "checks": 2, "failures": [], "skipped": ""}]},
+    }
+    (tmp_path / "verify.json").write_text(json.dumps(report), encoding="utf-8")
+    site = build_site(make_site(tmp_path, plugin="      verify_report: verify.json\n"))
+    notes = main_text(page(site, "database/notes"))
+    assert "CREATE</span> <span" in notes or "CREATE TABLE notes" in text_of(notes)
+    assert "notes_author_id_fkey" in notes and "notes_author_created_idx" in notes
+    auth = main_text(page(site, "auth"))
+    assert "GRANT reader TO writer" in text_of(auth)
+    assert '<del class="dg-missing">S</del>' in auth  # reader select on notes failed
+    assert "sees 3 row(s) &lt;script&gt;" in auth and "<script>" not in auth
+    assert "type differs &lt;script&gt;" in auth
+    assert (site / "design" / "schema.sql").read_text(encoding="utf-8").startswith("-- Generated")
+    assert "CREATE POLICY" in (site / "design" / "rls.sql").read_text(encoding="utf-8")
+
+
+def test_a_missing_verify_report_stops_the_build(tmp_path: Path,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    copy_scaffold(tmp_path)
+    with pytest.raises(Abort):
+        build_site(make_site(tmp_path, plugin="      verify_report: nope.json\n"))
+    assert "verify_report 'nope.json' does not exist" in caplog.text
+
+
+def text_of(html: str) -> str:
+    """The page's text, tags removed (code blocks are split into highlighted spans)."""
+    import html as h
+
+    return h.unescape(re.sub(r"<[^>]+>", "", html))

@@ -206,3 +206,11 @@ def test_rebuild_removes_migration_files_of_renamed_migrations(design: Path,
     assert sorted(p.name for p in (out / "migrations").iterdir()) == [
         "0001_users.down.sql", "0001_users.up.sql", "0002_note_tables.down.sql",
         "0002_note_tables.up.sql"]
+
+
+def test_s019_default_naming_a_column(design: Path) -> None:
+    t = design / "tables/notes.yaml"
+    edit(t, "{name: tag, type: varchar(40)}", "{name: tag, type: varchar(40), default: untagged}")
+    f = assert_finding(check(design), "S019", TABLES, line_of(t, "name: tag,"))
+    assert f.message == ("default of notes.tag names a column (untagged), which PostgreSQL does "
+                         "not allow; a string default is quoted SQL: \"'untagged'\"")

@@ -84,12 +84,13 @@ class _Cli(click.Group):
 
 def _gate_errors() -> tuple[type[Exception], ...]:
     from designgate.cli.gate import GateCliError
+    from designgate.db.verify import VerifyError
     from designgate.gate.draft import DraftError
     from designgate.gate.git import GitError
     from designgate.gate.github import GitHubError
     from designgate.gate.reviews import ReviewDataError
 
-    return (GateCliError, DraftError, GitError, GitHubError, ReviewDataError)
+    return (GateCliError, DraftError, GitError, GitHubError, ReviewDataError, VerifyError)
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -256,10 +257,12 @@ def schema(out: Path, force: bool) -> int:
 
 
 def _add_gate_commands() -> None:
+    from designgate.cli.db import db
     from designgate.cli.gate import gate, intervention
 
     cli.add_command(gate)
     cli.add_command(intervention)
+    cli.add_command(db)
 
 
 _add_gate_commands()

@@ -328,8 +328,8 @@ def step_sql(design: Design, step: Step) -> tuple[list[Sql], list[Sql]]:
     if step.op == "sql":
         up = str(arg.get("up") or "") if isinstance(arg, dict) else ""
         down = arg.get("down") if isinstance(arg, dict) else None
-        ups = [Sql(s, loc) for s in split_statements(up)]
-        downs = ([Sql(s, loc) for s in split_statements(str(down))] if down
+        ups = [Sql(s, loc.at("sql", "up")) for s in split_statements(up)]
+        downs = ([Sql(s, loc.at("sql", "down")) for s in split_statements(str(down))] if down
                  else [_irreversible("raw SQL step without `down`", loc)])
         return ups, downs
     if isinstance(arg, dict):

@@ -34,5 +34,8 @@ class DesignGateConfig(base.Config):
     gate = c.Type(bool, default=True)
     #: The human-interventions folder, relative to mkdocs.yml (default: beside design_dir).
     interventions_dir = c.Optional(c.Type(str))
+    #: A `designgate db verify --out FILE` report (relative to mkdocs.yml): the auth page
+    #: shows its result and RLS matrix.
+    verify_report = c.Optional(c.Type(str))
     #: Add the design and guide sections to the navigation.
     nav = c.Type(bool, default=True)

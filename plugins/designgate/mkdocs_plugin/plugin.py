@@ -8,6 +8,7 @@ logger (so `mkdocs build --strict` counts warnings) and one PluginError summaris
 
 from __future__ import annotations
 
+import json
 import posixpath
 from pathlib import Path
 from typing import Any
@@ -111,6 +112,23 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
                 )
         self.gate = self._gate(config) if self.config.gate else None
 
+    def _verify_report(self, config: MkDocsConfig) -> dict[str, Any] | None:
+        path = self.config.verify_report
+        if not path:
+            return None
+        file = Path(config.config_file_path or ".").resolve().parent / path
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise PluginError(f"designgate: verify_report '{path}' does not exist "
+                              "(designgate db verify --out writes it)") from None
+        except (OSError, ValueError) as exc:
+            raise PluginError(f"designgate: verify_report '{path}' cannot be read: "
+                              f"{exc}") from None
+        if not isinstance(data, dict) or "ok" not in data:
+            raise PluginError(f"designgate: verify_report '{path}' is not a db verify report")
+        return data
+
     def _gate(self, config: MkDocsConfig) -> dict[str, Any] | str:
         """The gate from git (no network): its JSON data, or why it was not evaluated."""
         from designgate.gate.git import GitError
@@ -145,6 +163,7 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
             mermaid=self.mermaid is not None,
             directory_urls=config.use_directory_urls,
             gate=self.gate,
+            verify=self._verify_report(config),
         )
         self.site = site = build_site(self.report, options)
         self.with_svg = {p.path for p in site.pages if p.svg}

@@ -22,6 +22,7 @@ from markupsafe import Markup
 from designgate.check import Report
 from designgate.findings import Severity, Span
 from designgate.gate.package import review_package
+from designgate.generate import sql
 from designgate.generate.openapi import build_openapi
 from designgate.generate.output import dump_yaml
 from designgate.generate.traceability import build_traceability
@@ -57,6 +58,8 @@ class SiteOptions:
     #: The gate, as ``designgate gate status --format json`` gives it (``to_json``); a string
     #: says why it was not evaluated (not a git repository...); None: not asked for.
     gate: dict[str, Any] | str | None = None
+    #: A ``designgate db verify --out`` report: the auth page shows its RLS matrix.
+    verify: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,10 +256,22 @@ class _Builder:
             self.render("table.md.j2", links.page(f"database/{text.anchor(table.name)}"),
                         table.name, table=table, used_by=_table_users(d).get(table.name, []),
                         policies=[p for p in d.policies if p.table == table.name],
-                        referenced_by=_referenced_by(d, table))
+                        referenced_by=_referenced_by(d, table),
+                        ddl="\n\n".join(st.render() for st in sql.table_sql(d, table)))
+        verify = self.options.verify
+        rls = (verify or {}).get("rls") or {}
+        cells = {(c.get("role"), c.get("table"), c.get("command")): c
+                 for c in rls.get("cells", []) if isinstance(c, dict)}
+        roles = [str(r) for r in rls.get("roles", [])]
+        rls_lines = [Markup("| Table | " + " | ".join(text.escape(r) for r in roles) + " |"),
+                     Markup("|---|" + "---|" * len(roles))]
+        rls_lines += [Markup(f"| <code>{text.escape(str(t))}</code> | "
+                             + " | ".join(_rls_marks(cells, r, str(t)) for r in roles) + " |")
+                      for t in rls.get("tables", [])]
         self.render("auth.md.j2", links.page("auth"), "Auth", holders=holders,
                     permissions=sorted(set(d.permissions) | _used_permissions(d)),
-                    inherited=_inherited(d))
+                    inherited=_inherited(d), rls_sql=sql.rls_sql(d), verify=verify,
+                    rls_lines=rls_lines, span=Span)
         self.render("integrations.md.j2", links.page("integrations"), "Integrations")
         self.links.current = links.page("prioritization")
         chart = impact_effort_svg(
@@ -329,6 +344,8 @@ class _Builder:
                      json.dumps(doc, indent=2, ensure_ascii=False) + "\n"),
             SiteFile(posixpath.join(base, "traceability.json"),
                      json.dumps(self.trace, indent=2, ensure_ascii=False) + "\n"),
+            SiteFile(posixpath.join(base, "schema.sql"), sql.schema_sql(self.design)),
+            SiteFile(posixpath.join(base, "rls.sql"), sql.rls_sql(self.design)),
         ]
 
     def _guide(self) -> None:
@@ -381,6 +398,22 @@ class _Builder:
             entries.append({"Rule reference": posixpath.join(g, "rules.md")})
             nav.append({"Guide": entries})
         return nav
+
+
+def _rls_marks(cells: dict[tuple[Any, Any, Any], dict[str, Any]], role: str,
+               table: str) -> Markup:
+    """``SIUD`` for one role and table: a failed command's letter struck out."""
+    out = []
+    for command in sql.COMMANDS:
+        cell = cells.get((role, table, command))
+        letter = command[0].upper()
+        if cell is None:
+            out.append("·")
+        elif cell.get("ok"):
+            out.append(letter)
+        else:
+            out.append(f'<del class="dg-missing">{letter}</del>')
+    return Markup("".join(out))
 
 
 def build_site(report: Report, options: SiteOptions | None = None) -> Site:

@@ -36,6 +36,22 @@ def parse_error(text: str) -> tuple[str, int] | None:
     return None
 
 
+@lru_cache(maxsize=1024)
+def column_refs(text: str) -> tuple[str, ...]:
+    """Column names an expression refers to (a default may name none)."""
+    from pglast import parse_sql
+    from pglast.visitors import Visitor
+
+    found: list[str] = []
+
+    class Refs(Visitor):  # type: ignore[misc]
+        def visit_ColumnRef(self, ancestors: Any, node: Any) -> None:
+            found.append(".".join(str(getattr(f, "sval", "*")) for f in node.fields))
+
+    Refs()(parse_sql(text))
+    return tuple(found)
+
+
 def _inner_span(loc: Loc, text: str, index: int) -> Span:
     """The position of ``text[index]`` inside the YAML scalar at ``loc``."""
     base = loc.span
@@ -75,6 +91,9 @@ def _piece(loc: Loc, key: str, wrapped: str, offset: int, original: str,
 def sql_syntax(design: Design) -> Iterator[Hit]:
     """Every statement `designgate build` writes parses with PostgreSQL's own parser.
 
+    A column default that names a column (`default: active` instead of `default: "'active'"`)
+    is reported too: it parses, but PostgreSQL refuses it when the table is created.
+
     The SQL written in the design — column types, defaults and checks, index predicates,
     policy `using` / `with_check` expressions, raw `sql:` migration steps — ends up in
     `schema.sql`, the migration files and `rls.sql`. designgate parses each piece with
@@ -96,6 +115,14 @@ def sql_syntax(design: Design) -> Iterator[Hit]:
                 for hit in _piece(col.loc, key, wrapped, offset, original, what):
                     reported = True
                     yield hit
+            if isinstance(col.default, str) and parse_error(f"SELECT {col.default}") is None:
+                names = column_refs(f"SELECT {col.default}")
+                if names:
+                    reported = True
+                    yield Hit(col.loc.at("default"),
+                              f"default of {table.name}.{col.name} names a column "
+                              f"({', '.join(names)}), which PostgreSQL does not allow; a "
+                              f"string default is quoted SQL: \"'{col.default}'\"")
         for index in table.indexes:
             if index.where:
                 for hit in _piece(index.loc, "where", f"SELECT 1 WHERE ({index.where})",
@@ -150,7 +177,8 @@ def _generated(design: Design) -> Iterator[g.Sql]:
 def _is_raw(m: Migration, stmt: g.Sql) -> bool:
     """Raw `sql:` steps were parsed where they are written."""
     return stmt.loc is not None and any(
-        s.op == "sql" and s.loc == stmt.loc for s in m.steps)
+        s.op == "sql" and stmt.loc.pointer[:len(s.loc.pointer)] == s.loc.pointer
+        for s in m.steps)
 
 
 # --- destructive migrations ----------------------------------------------------------------

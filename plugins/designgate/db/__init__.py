@@ -1,0 +1,1 @@
+"""The database design made executable: verification on a real PostgreSQL."""
