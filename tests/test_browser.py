@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -600,8 +601,10 @@ def test_markup_in_design_text_is_inert_in_the_browser(browser: Browser, mermaid
 
 
 def _broken_x(problem: str) -> bool:
-    return problem.endswith("/x") or (problem.startswith("console error: Failed to load resource")
-                                      and problem.endswith("/x)"))
+    """The payload's inert ``<img src=x>``: its 404, its console line, or its request being
+    cancelled (net::ERR_ABORTED) while the page settles — nothing else."""
+    return bool(re.fullmatch(r"(HTTP 404 |request failed |console error: Failed to load "
+                             r"resource: .*\()http://[^\s]+/x(: .*|\))?", problem))
 
 
 # --- a phone ---------------------------------------------------------------------------------
