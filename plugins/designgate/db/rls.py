@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from designgate.generate.sql import COMMANDS, ident
+from designgate.generate.sql import COMMANDS, ident, literal
 from designgate.model.design import Column, Design, Policy, Table
 
 ROWS = 4
@@ -400,11 +400,21 @@ def _where_pk(table: Table, types: dict[str, str]) -> str:
     return " AND ".join(f"{ident(c)} = %s::{types[c]}" for c in table.key_columns)
 
 
+def _where_pk_literal(table: Table, types: dict[str, str], pk: tuple[str | None, ...]) -> str:
+    return " AND ".join(f"{ident(c)} = {literal(str(v))}::{types[c]}"
+                        for c, v in zip(table.key_columns, pk, strict=True))
+
+
 def _settings_sql(env: dict[str, str]) -> tuple[str, list[str]]:
     if not env:
         return "SELECT 1", []
     parts = ", ".join("set_config(%s, %s, true)" for _ in env)
     return f"SELECT {parts}", [x for kv in env.items() for x in kv]
+
+
+def _settings_literal(env: dict[str, str]) -> str:
+    parts = ", ".join(f"set_config({literal(k)}, {literal(v)}, true)" for k, v in env.items())
+    return f"SELECT {parts}" if parts else "SELECT 1"
 
 
 def _expected(cur: Any, table: Table, types: dict[str, str], expr: str,
@@ -439,26 +449,30 @@ class _Outcome:
 
 
 def _as_role(cur: Any, psycopg: Any, role: str, env: dict[str, str], sql: str,
-             params: list[Any], *, fetch: bool = False, prepare: str | None = None,
-             prepare_params: list[Any] | None = None) -> tuple[_Outcome, list[Any]]:
-    """Run ``sql`` as ``role`` with ``env`` in a savepoint that is always rolled back."""
+             params: list[Any], *, fetch: bool = False,
+             prepare: str | None = None) -> tuple[_Outcome, list[Any]]:
+    """Run ``sql`` as ``role`` with ``env`` in a savepoint that is always rolled back.
+
+    Three round trips: the savepoint, the superuser's ``prepare`` (literal SQL), the role
+    and its settings in one simple query; the statement; the rollback.
+    """
     rows: list[Any] = []
     outcome = _Outcome()
+    # No FK triggers (rows are deleted and re-inserted in place): replica mode, superuser.
+    setup = ["SAVEPOINT designgate_rls", "SET LOCAL session_replication_role = replica",
+             *([prepare] if prepare else []), f"SET LOCAL ROLE {ident(role)}",
+             _settings_literal(env)]
     try:
-        with cur.connection.transaction(force_rollback=True):
-            cur.execute(b"SET LOCAL session_replication_role = replica")  # no FK triggers
-            if prepare:
-                cur.execute(prepare.encode(), prepare_params or [], prepare=False)
-            cur.execute(f"SET LOCAL ROLE {ident(role)}".encode())
-            s, p = _settings_sql(env)
-            cur.execute(s.encode(), p, prepare=False)
-            cur.execute(sql.encode(), params, prepare=False)
-            outcome.rows = cur.rowcount
-            if fetch:
-                rows = cur.fetchall()
+        cur.execute("; ".join(setup).encode())
+        cur.execute(sql.encode(), params, prepare=False)
+        outcome.rows = cur.rowcount
+        if fetch:
+            rows = cur.fetchall()
     except psycopg.Error as exc:
         outcome = _Outcome(0, getattr(exc, "sqlstate", "") or "",
                            getattr(exc.diag, "message_primary", None) or str(exc))
+    finally:
+        cur.execute(b"ROLLBACK TO SAVEPOINT designgate_rls; RELEASE SAVEPOINT designgate_rls")
     return outcome, rows
 
 
@@ -531,8 +545,8 @@ def _check_table(design: Design, cur: Any, psycopg: Any, matrix: Matrix, table: 
         sql = (f"INSERT INTO {ident(name)} ({', '.join(ident(c) for c in cols)}) VALUES ("
                + ", ".join(f"%s::{types[c]}" for c in cols) + ")")
         got, _ = _as_role(cur, psycopg, role, env, sql, [row.get(c) for c in cols],
-                          prepare=f"DELETE FROM {ident(name)} WHERE {where}",
-                          prepare_params=list(_pk(table, row)))
+                          prepare=f"DELETE FROM {ident(name)} WHERE "
+                                  + _where_pk_literal(table, types, _pk(table, row)))
         cell.checks += 1
         expect = (1, "") if accepted else (0, INSUFFICIENT_PRIVILEGE)
         if not _matches(got, *expect, denied_ok=False):
