@@ -154,6 +154,15 @@ def test_a005_reference_data_may_opt_out(design: Path) -> None:
     assert only(check(design), "A005") == []
 
 
+def test_a012_policies_of_a_table_rls_never_enables(design: Path) -> None:
+    edit(design / "migrations.yaml", "      - enable_rls: notes\n", "")
+    report = check(design)
+    auth = design / "auth.yaml"
+    f = assert_finding(report, "A012", "design/auth.yaml", line_of(auth, "table: notes"))
+    assert f.message.startswith("table 'notes' has RLS policies but no migration enables")
+    assert len(only(report, "A012")) == 1
+
+
 # --- A006 / A008 / A011 policies --------------------------------------------------------------
 
 

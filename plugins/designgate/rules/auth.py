@@ -488,3 +488,31 @@ def column_refs(expr: str) -> tuple[list[tuple[str | None, str]], bool]:
                 continue
             refs.append((chain[0].text, col.text))
     return refs, subquery
+
+
+@register("A012", "rls-never-enabled", E,
+          "A table has RLS policies but no migration enables row-level security on it.")
+def rls_never_enabled(design: Design) -> Iterator[Hit]:
+    """Policies only take effect on a table whose row-level security is switched on.
+
+    PostgreSQL ignores the policies of a table until `ALTER TABLE ... ENABLE ROW LEVEL
+    SECURITY` (and, for the table owner, `FORCE`). designgate creates a table's policies in
+    the `enable_rls` step of the migration plan, so a table with policies and no such step
+    has, once migrated, no protection at all. Add the step after the table is created:
+
+    ```yaml
+    steps:
+      - create_table: notes
+      - enable_rls: notes
+    ```
+    """
+    if design.project.database != "postgres" or not design.migrations:
+        return
+    enabled = {str(s.arg) for m in design.migrations for s in m.steps if s.op == "enable_rls"}
+    seen: set[str] = set()
+    for p in design.policies:
+        if p.table in design.tables and p.table not in enabled and p.table not in seen:
+            seen.add(p.table)
+            yield Hit(p.loc.at("table"), f"table '{p.table}' has RLS policies but no migration "
+                      f"enables row-level security on it; add `- enable_rls: {p.table}` "
+                      "after its `create_table` step")
