@@ -15,6 +15,8 @@ from typing import Any
 
 import click
 
+from designgate.cli.paths import report_root
+
 EXIT_OK, EXIT_FAIL = 0, 1
 
 
@@ -44,12 +46,7 @@ def verify(design_dir: Path, database_url: str, no_rls: bool, fmt: str, out: Pat
     from designgate.db.verify import verify as run_verify
     from designgate.findings import Severity
 
-    cwd = Path.cwd().resolve()
-    try:
-        inside = design_dir.resolve().is_relative_to(cwd)
-    except (OSError, RuntimeError):
-        inside = False
-    report = check_design(design_dir, root=cwd if inside else None)
+    report = check_design(design_dir, root=report_root(design_dir))
     errors = [f for f in report.findings if f.severity >= Severity.ERROR]
     if errors:
         for f in errors:

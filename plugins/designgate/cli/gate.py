@@ -14,25 +14,19 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from designgate.cli.paths import report_root
+
 if TYPE_CHECKING:  # the gate modules (and GitPython) load only when a gate command runs
     from designgate.gate import reviews as rv
     from designgate.gate.run import GateResult
 
 FORMATS = ("text", "json", "markdown")
 
-EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_FAIL = 0, 1
 
 
 class GateCliError(Exception):
     """Printed as one line, exit code 2 (the main group catches it)."""
-
-
-def _design_root(design_dir: Path) -> Path | None:
-    cwd = Path.cwd().resolve()
-    try:
-        return cwd if design_dir.resolve().is_relative_to(cwd) else None
-    except (OSError, RuntimeError):
-        return None
 
 
 def _github_context(event_path: Path | None, fetch: bool) -> tuple[rv.PullRequest, list[rv.Review]]:
@@ -72,7 +66,7 @@ def evaluate_cli(design_dir: Path, base: str | None, reviews_file: Path | None,
         source = f"{reviews_file}" if not github else f"GitHub API + {reviews_file}"
     if reviews is not None and not reviews and not github and reviews_file is None:
         reviews = None  # an event without a review: fall back to trailers
-    req = GateRequest(design_dir, _design_root(design_dir), base, reviews, source, pr,
+    req = GateRequest(design_dir, report_root(design_dir), base, reviews, source, pr,
                       interventions, require_branch=pr is None)
     return gate_status(req)
 
@@ -191,7 +185,6 @@ def tag(design_dir: Path, github: bool) -> int:
     from designgate.check import check_design
     from designgate.gate.git import APPROVED_TAGS, TRAILER_REVIEWED, TRAILER_REVIEWER, Repo
     from designgate.gate.github import GitHub
-    from designgate.gate.reviews import from_api
     from designgate.gate.state import approvers_of
 
     sha = os.environ.get("GITHUB_SHA")
@@ -209,8 +202,7 @@ def tag(design_dir: Path, github: bool) -> int:
         click.echo(f"{sha[:12]} merged no pull request; nothing to tag")
         return EXIT_OK
     number, head = int(pull["number"]), str((pull.get("head") or {}).get("sha") or "")
-    reviews = from_api(client.pages(f"repos/{repository}/pulls/{number}/reviews"),
-                       f"reviews of #{number}")
+    reviews = client.pull_reviews(repository, number)
     required = check_design(design_dir).design.project.gate.required_approvals
     approvers = approvers_of(reviews, head, required)
     if not approvers:
@@ -255,6 +247,6 @@ def new(design_dir: Path, api_update: bool, interventions: Path | None, day: str
     from designgate.gate.draft import draft_api_update
 
     day = day or datetime.now(UTC).date().isoformat()
-    path = draft_api_update(design_dir, _design_root(design_dir), interventions, day)
+    path = draft_api_update(design_dir, report_root(design_dir), interventions, day)
     click.echo(str(path))
     return EXIT_OK

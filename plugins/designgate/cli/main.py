@@ -20,6 +20,7 @@ import click
 from designgate import __version__
 from designgate.check import Report, check_design
 from designgate.cli.formats import FORMATTERS, RULE_FORMATTERS, Options, explain, render
+from designgate.cli.paths import report_root
 from designgate.export import ExportError, export_schemas, init_project
 from designgate.findings import Severity
 from designgate.load.loader import DesignLoadError
@@ -129,18 +130,8 @@ def _exit_code(report: Report, fail_on: str) -> int:
 
 
 def _check(design_dir: Path) -> Report:
-    """Check with paths relative to the working directory when the design lies inside it.
-
-    That is where editors, terminals and CI annotations resolve `file:line:col` from (a
-    design in `services/api/design` is reported as `services/api/design/...`); a design
-    outside the working directory is reported relative to its parent folder.
-    """
-    cwd = Path.cwd().resolve()
-    try:
-        inside = design_dir.resolve().is_relative_to(cwd)
-    except (OSError, RuntimeError):  # a symlink loop (RuntimeError on 3.11): load_design says so
-        inside = False
-    return check_design(design_dir, root=cwd if inside else None)
+    """Check with paths relative to the working directory when the design lies inside it."""
+    return check_design(design_dir, root=report_root(design_dir))
 
 
 @click.group(PROG, cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from designgate.generate.sql import COMMANDS, ident, literal
+from designgate.generate.sql import COMMANDS, ident, literal, table_order
 from designgate.model.design import Column, Design, Policy, Table
 
 ROWS = 4
@@ -222,12 +222,6 @@ def candidates(table: Table, col: Column, i: int) -> list[str | None]:
     return out or [None]
 
 
-def _order(design: Design) -> list[Table]:
-    from designgate.generate.sql import table_order
-
-    return table_order(design)
-
-
 @dataclass(slots=True)
 class Seeded:
     rows: dict[str, list[dict[str, str | None]]] = field(default_factory=dict)
@@ -237,7 +231,7 @@ class Seeded:
 
 def seed(design: Design, cur: Any, psycopg: Any) -> Seeded:
     out = Seeded()
-    for table in _order(design):
+    for table in table_order(design):
         cur.execute("SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
                     "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped "
                     "ORDER BY a.attnum", (ident(table.name),))
@@ -330,20 +324,9 @@ def principals(design: Design, seeded: Seeded) -> tuple[list[dict[str, str]], li
     return out, role_keys
 
 
-def ancestors(design: Design, role: str) -> set[str]:
-    seen: set[str] = set()
-    todo = [role]
-    while todo:
-        r = todo.pop()
-        if r in seen:
-            continue
-        seen.add(r)
-        todo += design.roles[r].inherits if r in design.roles else []
-    return seen | {"public"}
-
-
 def applicable(design: Design, table: str, role: str, command: str) -> list[Policy]:
-    mine = ancestors(design, role)
+    """The policies that apply to ``role`` for ``command``: its own, its ancestors', PUBLIC's."""
+    mine = design.role_ancestors(role) | {role, "public"}
     return [p for p in design.policies if p.table == table and
             p.command.lower() in (command, "all") and (set(p.roles or ["public"]) & mine)]
 
@@ -405,13 +388,6 @@ def _where_pk_literal(table: Table, types: dict[str, str], pk: tuple[str | None,
                         for c, v in zip(table.key_columns, pk, strict=True))
 
 
-def _settings_sql(env: dict[str, str]) -> tuple[str, list[str]]:
-    if not env:
-        return "SELECT 1", []
-    parts = ", ".join("set_config(%s, %s, true)" for _ in env)
-    return f"SELECT {parts}", [x for kv in env.items() for x in kv]
-
-
 def _settings_literal(env: dict[str, str]) -> str:
     parts = ", ".join(f"set_config({literal(k)}, {literal(v)}, true)" for k, v in env.items())
     return f"SELECT {parts}" if parts else "SELECT 1"
@@ -420,8 +396,7 @@ def _settings_literal(env: dict[str, str]) -> str:
 def _expected(cur: Any, table: Table, types: dict[str, str], expr: str,
               env: dict[str, str]) -> set[tuple[str | None, ...]]:
     """Primary keys of the rows ``expr`` accepts, evaluated as the superuser under ``env``."""
-    sql, params = _settings_sql(env)
-    cur.execute(sql.encode(), params, prepare=False)
+    cur.execute(_settings_literal(env).encode())
     keys = ", ".join(f"{ident(c)}::text" for c in table.key_columns)
     cur.execute(f"SELECT {keys} FROM {ident(table.name)} WHERE {expr}".encode(), prepare=False)
     return {tuple(r) for r in cur.fetchall()}
@@ -430,8 +405,7 @@ def _expected(cur: Any, table: Table, types: dict[str, str], expr: str,
 def _row_passes(cur: Any, table: Table, types: dict[str, str], expr: str,
                 row: dict[str, str | None], env: dict[str, str]) -> bool:
     """Whether ``expr`` accepts ``row`` (a row not necessarily in the table)."""
-    sql, params = _settings_sql(env)
-    cur.execute(sql.encode(), params, prepare=False)
+    cur.execute(_settings_literal(env).encode())
     cols = [c for c in types]
     select = ", ".join(f"%s::{types[c]} AS {ident(c)}" for c in cols)
     cur.execute(f"SELECT ({expr}) FROM (SELECT {select}) AS {ident(table.name)}".encode(),

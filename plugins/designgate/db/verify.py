@@ -259,26 +259,20 @@ class Run:
         """Statements of one migration in one transaction; False (and a problem) on error."""
         psycopg = _psycopg()
         runnable = [s for s in statements if not s.comment_only]
+        n, stmt = 0, None
         try:
             with self.conn.transaction(), self.conn.cursor() as cur:
-                for n, stmt in enumerate(runnable, start=1):
-                    try:
-                        cur.execute(stmt.text.encode(), prepare=False)
-                    except psycopg.Error as exc:
-                        self.report.problems.append(Problem(
-                            phase, f"migration {m.id} ({'down' if phase == 'down' else 'up'}) "
-                            f"failed at statement {n} of {len(runnable)}: {_error(exc)}",
-                            _span(stmt.loc)))
-                        raise _Rollback from None
-        except _Rollback:
+                for n, stmt in enumerate(runnable, start=1):  # noqa: B007 (n, stmt: where it failed)
+                    cur.execute(stmt.text.encode(), prepare=False)
+        except psycopg.Error as exc:  # the transaction is rolled back
+            self.report.problems.append(Problem(
+                phase, f"migration {m.id} ({'down' if phase == 'down' else 'up'}) "
+                f"failed at statement {n} of {len(runnable)}: {_error(exc)}",
+                _span(stmt.loc if stmt is not None else None)))
             self.report.steps.append((phase, m.id, False))
             return False
         self.report.steps.append((phase, m.id, True))
         return True
-
-
-class _Rollback(Exception):
-    pass
 
 
 def _roles(cur: Any) -> set[str]:
@@ -396,16 +390,13 @@ def _check_catalog(run: Run) -> None:
     design, conn = run.design, run.conn
     with conn.cursor() as cur:
         try:
-            with conn.transaction():
+            with conn.transaction(force_rollback=True):  # leave nothing behind
                 cur.execute(f"CREATE SCHEMA {EXPECTED}".encode())
                 cur.execute(f"SET LOCAL search_path = {EXPECTED}, public".encode())
                 for stmt in g.schema_statements(design):
                     cur.execute(stmt.text.encode(), prepare=False)
                 expected = read_catalog(cur, EXPECTED)
                 actual = read_catalog(cur, "public")
-                raise _Rollback  # leave nothing behind
-        except _Rollback:
-            pass
         except psycopg.Error as exc:
             run.report.problems.append(Problem(
                 "catalog", f"the design's schema.sql does not apply on top of the migrated "

@@ -59,7 +59,6 @@ class ApprovalMark:
     time: datetime
     reviewers: tuple[str, ...]
     source: str  # "trailer <sha>" or "tag <name>"
-    note: str = ""
 
 
 @dataclass(slots=True)
@@ -181,17 +180,17 @@ class Repo:
                 marks.append(ApprovalMark(self._full(reviewed), c.time, reviewers or (c.author,),
                                           f"trailer {c.sha[:12]}"))
         fmt = _US.join(["%(refname)", "%(*objectname)", "%(objectname)", "%(taggerdate:unix)",
-                        "%(contents:subject)", "%(contents:body)"]) + _RS
+                        "%(contents:body)"]) + _RS
         refs = self._git("for-each-ref", f"--format={fmt}", "--merged", head, APPROVED_TAGS)
         for rec in refs.split(_RS):
             parts = rec.strip("\n").split(_US)
-            if len(parts) < 6:
+            if len(parts) < 5:
                 continue
-            name, peeled, obj, tdate, subject, body = parts[:6]
+            name, peeled, obj, tdate, body = parts[:5]
             when = datetime.fromtimestamp(int(tdate or 0), UTC)
             reviewers = tuple(v for k, v in _trailers(body) if k.lower() == TRAILER_REVIEWER.lower())
             marks.append(ApprovalMark(peeled or obj, when, reviewers,
-                                      f"tag {name.removeprefix('refs/tags/')}", subject))
+                                      f"tag {name.removeprefix('refs/tags/')}"))
         order = self._order([m.commit for m in marks])
         marks.sort(key=lambda m: (order.get(m.commit, -1), m.time), reverse=True)
         return marks
@@ -209,13 +208,6 @@ class Repo:
         wanted = set(shas)
         out = self._git("rev-list", "--topo-order", "--reverse", self.head())
         return {sha: i for i, sha in enumerate(out.split()) if sha in wanted}
-
-    def is_ancestor(self, older: str, newer: str) -> bool:
-        try:
-            self.repo.git.merge_base("--is-ancestor", older, newer)
-        except git.GitCommandError:
-            return False
-        return True
 
     def design_tree(self, commit: str, dest: Path) -> Path | None:
         """Extract the design folder as it was at ``commit`` into ``dest``; None if absent."""

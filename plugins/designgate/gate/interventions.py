@@ -67,14 +67,6 @@ class Interventions:
     items: list[Intervention]
     findings: list[Finding]  # G005: records that cannot be read
 
-    @property
-    def active(self) -> list[Intervention]:
-        return [i for i in self.items if not i.processed]
-
-    @property
-    def processed(self) -> list[Intervention]:
-        return [i for i in self.items if i.processed]
-
 
 def default_folder(design_dir: str | os.PathLike[str]) -> Path:
     """``human-interventions/`` beside the design folder (the repository root's)."""

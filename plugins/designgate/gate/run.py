@@ -87,15 +87,9 @@ def gate_status(req: GateRequest, report: Report | None = None) -> GateResult:
 
 
 def _span(report: Report, *keys: str) -> Span | None:
+    """The project file's ``keys`` (or the nearest part of it that is written)."""
     loc = report.design.project.loc
-    if loc is None:
-        return None
-    for depth in range(len(keys), 0, -1):
-        try:
-            return loc.at(*keys[:depth]).key_span
-        except (KeyError, IndexError, TypeError, AttributeError):
-            continue
-    return loc.span
+    return loc.at(*keys).key_span if loc is not None else None
 
 
 def _g001(items: Interventions) -> list[Finding]:

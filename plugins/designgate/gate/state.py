@@ -34,7 +34,6 @@ from designgate.model.design import GateSettings
 
 DRAFT, IN_REVIEW, REVISE_STATE = "draft", "in-review", "revise"
 APPROVED, ESCALATED, HALTED = "approved", "escalated", "halted"
-STATES = (DRAFT, IN_REVIEW, REVISE_STATE, APPROVED, ESCALATED, HALTED)
 #: Exit code of ``designgate gate status`` per state (documented in the guide).
 EXIT_CODES = {DRAFT: 0, IN_REVIEW: 0, REVISE_STATE: 0, APPROVED: 0, ESCALATED: 1, HALTED: 1}
 
@@ -106,6 +105,14 @@ class GateStatus:
         return self.state.replace("-", " ")
 
 
+def latest_decisions(reviews: list[Review]) -> list[Review]:
+    """Each reviewer's latest review (a DISMISSED one clears that reviewer's decision)."""
+    latest: dict[str, Review] = {}
+    for r in sorted(reviews, key=lambda r: r.time):
+        latest[r.reviewer] = r
+    return list(latest.values())
+
+
 def evaluate(
     history: History,
     reviews: list[Review],
@@ -157,10 +164,7 @@ def evaluate(
     status.cycles = [Cycle(n, tuple(groups[a]), commits[a])
                      for n, a in enumerate(sorted(groups), start=1)]
 
-    latest: dict[str, Review] = {}
-    for r in sorted(reviews, key=lambda r: r.time):
-        latest[r.reviewer] = r  # a DISMISSED review clears that reviewer's decision
-    for r in latest.values():
+    for r in latest_decisions(reviews):
         current = position(r) >= last_design
         if r.state == APPROVE:
             (status.approvals if current else status.stale_approvals).append(r)
@@ -210,11 +214,9 @@ def approvers_of(reviews: list[Review], head: str, required: int) -> list[Review
     GitHub's own notion: each reviewer's latest decision counts; it must be APPROVED on
     ``head`` itself, nobody's latest may be a REVISE, and ``required`` reviewers must agree.
     """
-    latest: dict[str, Review] = {}
-    for r in sorted(reviews, key=lambda r: r.time):
-        latest[r.reviewer] = r
-    if any(r.state == REVISE for r in latest.values()):
+    latest = latest_decisions(reviews)
+    if any(r.state == REVISE for r in latest):
         return []
-    ok = sorted((r for r in latest.values() if r.state == APPROVE and r.commit == head),
+    ok = sorted((r for r in latest if r.state == APPROVE and r.commit == head),
                 key=lambda r: r.time)
     return ok if len(ok) >= required else []

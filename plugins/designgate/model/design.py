@@ -571,12 +571,20 @@ class Design:
         ent = self.entities.get(entity or "")
         return ent.attributes.get(name) if ent else None
 
-    def role_permissions(self, role: str, _seen: frozenset[str] = frozenset()) -> set[str]:
+    def role_ancestors(self, role: str) -> set[str]:
+        """``role`` and every role it inherits from, transitively (cycle-safe; only roles
+        the auth model defines)."""
+        seen: set[str] = set()
+        todo = [role]
+        while todo:
+            name = todo.pop()
+            r = self.roles.get(name)
+            if r is None or name in seen:
+                continue
+            seen.add(name)
+            todo += r.inherits
+        return seen
+
+    def role_permissions(self, role: str) -> set[str]:
         """Permissions of ``role`` including inherited ones (cycle-safe)."""
-        r = self.roles.get(role)
-        if r is None or role in _seen:
-            return set()
-        out = set(r.permissions)
-        for parent in r.inherits:
-            out |= self.role_permissions(parent, _seen | {role})
-        return out
+        return {p for name in self.role_ancestors(role) for p in self.roles[name].permissions}

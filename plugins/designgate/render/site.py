@@ -209,6 +209,7 @@ class _Builder:
         self.rules = {r.id: r for r in all_rules()}
         self.openapi = build_openapi(self.design).document
         self.trace = build_traceability(self.design)
+        self.rls_sql = sql.rls_sql(self.design)
         self.api_page_of_tag = self._api_pages()
         self.api_page_of = {
             str(op.get("operationId")): self.api_page_of_tag[tag]
@@ -270,7 +271,7 @@ class _Builder:
                       for t in rls.get("tables", [])]
         self.render("auth.md.j2", links.page("auth"), "Auth", holders=holders,
                     permissions=sorted(set(d.permissions) | _used_permissions(d)),
-                    inherited=_inherited(d), rls_sql=sql.rls_sql(d), verify=verify,
+                    inherited=_inherited(d), rls_sql=self.rls_sql, verify=verify,
                     rls_lines=rls_lines, span=Span)
         self.render("integrations.md.j2", links.page("integrations"), "Integrations")
         self.links.current = links.page("prioritization")
@@ -345,7 +346,7 @@ class _Builder:
             SiteFile(posixpath.join(base, "traceability.json"),
                      json.dumps(self.trace, indent=2, ensure_ascii=False) + "\n"),
             SiteFile(posixpath.join(base, "schema.sql"), sql.schema_sql(self.design)),
-            SiteFile(posixpath.join(base, "rls.sql"), sql.rls_sql(self.design)),
+            SiteFile(posixpath.join(base, "rls.sql"), self.rls_sql),
         ]
 
     def _guide(self) -> None:
