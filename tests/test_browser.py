@@ -16,6 +16,7 @@ import importlib.util
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
         Browser,
         ConsoleMessage,
         Dialog,
+        Frame,
         Page,
         Request,
         Response,
@@ -101,9 +103,9 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 @contextmanager
-def serve(root: Path) -> Iterator[str]:
+def serve(root: Path, handler: type[SimpleHTTPRequestHandler] = _QuietHandler) -> Iterator[str]:
     """Serve ``root`` on 127.0.0.1 (a free port) in a thread; yields the base URL."""
-    server = _QuietServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(root)))
+    server = _QuietServer(("127.0.0.1", 0), functools.partial(handler, directory=str(root)))
     thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
     thread.start()
     try:
@@ -180,10 +182,21 @@ class Watch:
 
     problems: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
+    #: documents the main frame has committed so far, and each request's document number
+    documents: int = 0
+    document_url: str = ""
+    issued: dict[Request, int] = field(default_factory=dict)
 
     def reset(self) -> None:
         self.problems.clear()
         self.requests.clear()
+        self.issued.clear()
+
+    def left_behind(self, req: Request) -> bool:
+        """Whether ``req`` was issued by a document the tab has navigated away from (the
+        browser cancels those: e.g. the favicon, which it fetches lazily after network idle,
+        when the test moves on to the next page)."""
+        return self.issued.get(req, -1) < self.documents
 
 
 def _is_local(url: str) -> bool:
@@ -198,12 +211,20 @@ def watch_tab(page: Page) -> Watch:
     seen = Watch()
 
     def on_request(req: Request) -> None:
+        seen.issued[req] = seen.documents
         seen.requests.append(req.url)
         if not _is_local(req.url):
             seen.problems.append(f"non-local request {req.url}")
 
     def on_failed(req: Request) -> None:
+        if req.failure == "net::ERR_ABORTED" and seen.left_behind(req):
+            return
         seen.problems.append(f"request failed {req.url}: {req.failure}")
+
+    def on_navigated(frame: Frame) -> None:
+        if frame == page.main_frame and frame.url.split("#")[0] != seen.document_url:
+            seen.documents += 1
+            seen.document_url = frame.url.split("#")[0]
 
     def on_response(res: Response) -> None:
         if res.status >= 400:
@@ -219,6 +240,7 @@ def watch_tab(page: Page) -> Watch:
 
     page.on("request", on_request)
     page.on("requestfailed", on_failed)
+    page.on("framenavigated", on_navigated)
     page.on("response", on_response)
     page.on("console", on_console)
     page.on("pageerror", lambda exc: seen.problems.append(f"pageerror: {exc}"))
@@ -290,6 +312,49 @@ def _wait_for_diagram(page: Page) -> None:
 
 def screenshot(page: Page, name: str, width: int) -> None:
     page.screenshot(path=str(artifacts_dir() / f"{name}-{width}.png"), full_page=True)
+
+
+# --- the watch itself ----------------------------------------------------------------------
+
+
+class _SlowHandler(_QuietHandler):
+    """``/slow`` answers after two seconds (time enough to navigate away from its page)."""
+
+    def do_GET(self) -> None:
+        if self.path != "/slow":
+            return super().do_GET()
+        time.sleep(2)
+        self.send_response(204)
+        self.end_headers()
+
+
+_LEAVES = "<title>a</title><script>fetch('/slow')</script>"
+_ABORTS = """<title>b</title><img src="/missing.png"><script>
+const c = new AbortController(); fetch('/slow', {signal: c.signal}).catch(() => {});
+setTimeout(() => c.abort(), 100);</script>"""
+
+
+def test_watch_blames_a_page_only_for_its_own_requests(browser: Browser, tmp_path: Path
+                                                       ) -> None:
+    """A request cancelled because the tab moved on (the favicon, fetched lazily after network
+    idle, is one) is not the next page's failure; a page's own failed requests still are."""
+    (tmp_path / "a.html").write_text(_LEAVES, encoding="utf-8")
+    (tmp_path / "b.html").write_text(_ABORTS, encoding="utf-8")
+    with serve(tmp_path, _SlowHandler) as url, watched_page(browser, DESKTOP) as (page, watch):
+        aborted: list[str] = []
+        page.on("requestfailed", lambda req: aborted.append(f"{req.url}: {req.failure}"))
+        page.goto(url + "a.html", wait_until="load")
+        page.wait_for_timeout(200)  # a's /slow is on its way
+        watch.reset()
+        visit(page, url + "b.html")
+        page.wait_for_timeout(300)
+        assert aborted == [f"{url}slow: net::ERR_ABORTED"] * 2  # a's, cancelled; b's own
+        assert watch.problems == [
+            f"HTTP 404 {url}missing.png",
+            "console error: Failed to load resource: the server responded with a status of 404 "
+            f"(File not found) ({url}missing.png)",
+            f"request failed {url}slow: net::ERR_ABORTED",
+        ]
 
 
 # --- every page of the example site --------------------------------------------------------
