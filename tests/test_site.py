@@ -369,7 +369,27 @@ def test_mermaid_script_is_served_locally(tmp_path: Path) -> None:
     assert (site / "assets" / "designgate" / "mermaid.min.js").read_text("utf-8") == script.read_text("utf-8")
     db = page(site, "database")
     assert '<pre class="mermaid"><code>erDiagram' in db
-    assert "assets/designgate/mermaid.min.js" in db
+    assert db.count('<script src="../../assets/designgate/mermaid.min.js"></script>') == 1
+    # 3.5 MB of script: the pages without a diagram do not load it.
+    without = [p.relative_to(site).as_posix() for p in sorted(site.rglob("*.html"))
+               if 'class="mermaid"' not in p.read_text("utf-8")]
+    assert "index.html" in without and "design/endpoints/index.html" in without
+    assert [p for p in without if "mermaid.min.js" in (site / p).read_text("utf-8")] == []
+
+
+def test_mermaid_script_on_every_page_with_instant_navigation(tmp_path: Path) -> None:
+    """Instant navigation swaps pages without running their scripts: Material would then fetch
+    Mermaid from a CDN for the diagram page, so every page loads the local one."""
+    copy_scaffold(tmp_path)
+    script = tmp_path / "mermaid.min.js"
+    script.write_text("window.mermaid = window.mermaid || {};\n", "utf-8")
+    cfg = make_site(tmp_path, "      mermaid_js: mermaid.min.js\n")
+    cfg.write_text(cfg.read_text("utf-8").replace(
+        "  font: false\n", "  font: false\n  features:\n    - navigation.instant\n"), "utf-8")
+    site = build_site(cfg)
+    for html in (page(site, "database"), page(site, "endpoints"),
+                 (site / "index.html").read_text("utf-8")):
+        assert html.count("assets/designgate/mermaid.min.js") == 1
 
 
 def test_without_mermaid_the_diagram_source_is_shown(tmp_path: Path) -> None:

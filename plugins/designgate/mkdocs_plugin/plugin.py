@@ -8,6 +8,7 @@ logger (so `mkdocs build --strict` counts warnings) and one PluginError summaris
 
 from __future__ import annotations
 
+import html
 import json
 import posixpath
 from pathlib import Path
@@ -18,7 +19,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
-from mkdocs.utils import nest_paths
+from mkdocs.utils import get_relative_url, nest_paths
 
 from designgate.check import Report, check_design
 from designgate.findings import Severity
@@ -52,6 +53,7 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
         self.design_path: Path | None = None
         self.site: Site | None = None
         self.mermaid: Path | str | None = None
+        self.mermaid_per_page = False
         self.ours: set[str] = set()
         self.with_svg: set[str] = set()
 
@@ -72,7 +74,10 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
             log.info("theme font is not `false`: Material loads Google Fonts, so the site is "
                      "not fully offline (set `theme: {font: false}`)")
         self.mermaid = self._mermaid(base)
-        if self.mermaid is not None:
+        # Mermaid is 3.5 MB of script: only pages with a diagram load it (on_post_page), unless
+        # instant navigation swaps pages without loading their scripts — then every page does.
+        self.mermaid_per_page = self.mermaid is not None and not _instant(config)
+        if self.mermaid is not None and not self.mermaid_per_page:
             config.extra_javascript.append(
                 self.mermaid if isinstance(self.mermaid, str) else MERMAID)
         return config
@@ -191,6 +196,17 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
             return sanitize_html(html, svg=page.file.src_uri in self.with_svg)
         return None
 
+    # The Mermaid script goes where extra_javascript would put it, on the pages that need it.
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
+        if not self.mermaid_per_page or 'class="mermaid"' not in output:
+            return None
+        src = (self.mermaid if isinstance(self.mermaid, str)
+               else get_relative_url(MERMAID, page.url or "."))
+        at = output.rfind("</body>")
+        if at < 0:
+            at = len(output)
+        return f'{output[:at]}<script src="{html.escape(src)}"></script>\n{output[at:]}'
+
     # Edits to design sources (and template overrides) must rebuild the site under `serve`.
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         if self.config.enabled and self.design_path is not None and self.design_path.is_dir():
@@ -204,6 +220,11 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
             if folder.is_dir():
                 server.watch(str(folder))
         return server
+
+
+def _instant(config: MkDocsConfig) -> bool:
+    features = config.theme.get("features") or []
+    return config.theme.name == "material" and "navigation.instant" in features
 
 
 def _nav(nav: list[Any] | None, user_pages: list[str], site: Site, ours: set[str]) -> list[Any]:
