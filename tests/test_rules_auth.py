@@ -163,6 +163,56 @@ def test_a012_policies_of_a_table_rls_never_enables(design: Path) -> None:
     assert len(only(report, "A012")) == 1
 
 
+# --- A013 permission denied by RLS ---------------------------------------------------------
+
+
+def test_a013_a_role_that_may_read_but_no_policy_lets_it(design: Path) -> None:
+    auth, api = design / "auth.yaml", design / "api/notes.yaml"
+    edit(auth, "    command: all\n    roles: [reader, writer]", "    command: all\n    roles: [writer]")
+    report = check(design)
+    hits = only(report, "A013")
+    # listNotes and getNote need notes:read, which reader holds; writer is covered.
+    assert {(f.span.line, f.span.column) for f in hits if f.span} == {
+        (line_of(api, "tables: [notes]", 1), 14), (line_of(api, "tables: [notes]", 3), 14)}
+    f = assert_finding(report, "A013", API, line_of(api, "tables: [notes]"))
+    assert f.severity.name == "WARNING"
+    assert f.message == ("role 'reader' may call 'listNotes' (notes:read) but no RLS policy on "
+                         "'notes' lets it read its rows; add it to a policy of 'notes' or "
+                         "narrow the permission")
+
+
+def test_a013_inherited_roles_and_public_count(design: Path) -> None:
+    auth = design / "auth.yaml"
+    # writer inherits reader: a policy for reader covers it (PostgreSQL role membership).
+    edit(auth, "    command: all\n    roles: [reader, writer]", "    command: all\n    roles: [reader]")
+    assert only(check(design), "A013") == []
+    edit(auth, "    command: all\n    roles: [reader]", "    command: all\n    roles: [public]")
+    assert only(check(design), "A013") == []
+    edit(auth, "    command: all\n    roles: [public]", "    command: all\n    roles: []")
+    assert only(check(design), "A013") == []
+
+
+def test_a013_a_write_endpoint_needs_a_write_policy(design: Path) -> None:
+    auth, api = design / "auth.yaml", design / "api/notes.yaml"
+    edit(auth, "    command: all\n", "    command: select\n")
+    edit(auth, "    with_check: \"author_id = current_setting('app.user_id')::uuid\"\n", "")
+    report = check(design)
+    hits = sorted((f.span.line, f.message) for f in only(report, "A013") if f.span)
+    assert [line for line, _ in hits] == [line_of(api, "tables: [notes]", n) for n in (2, 4, 5)]
+    assert hits[0][1] == ("role 'writer' may call 'createNote' (POST, notes:write) but no RLS "
+                          "policy on its tables lets it insert, update or delete; add a write "
+                          "policy for it or narrow the permission")
+
+
+def test_a013_tables_without_policies_are_a005s(design: Path) -> None:
+    auth = design / "auth.yaml"
+    text = auth.read_text(encoding="utf-8")
+    auth.write_text(text[: text.index("  - name: notes_owner_all")] +
+                    text[text.index("  - name: users_self_select"):], encoding="utf-8")
+    report = check(design)
+    assert only(report, "A013") == [] and only(report, "A005") != []
+
+
 # --- A006 / A008 / A011 policies --------------------------------------------------------------
 
 

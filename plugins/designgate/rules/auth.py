@@ -516,3 +516,77 @@ def rls_never_enabled(design: Design) -> Iterator[Hit]:
             yield Hit(p.loc.at("table"), f"table '{p.table}' has RLS policies but no migration "
                       f"enables row-level security on it; add `- enable_rls: {p.table}` "
                       "after its `create_table` step")
+
+
+#: The policy commands that let a role read rows, and those that let it change them.
+_READS = frozenset({"select", "all"})
+_WRITES = frozenset({"insert", "update", "delete", "all"})
+
+
+@register("A013", "permission-denied-by-rls", W,
+          "A role may call an endpoint, but RLS lets it see or change no row of its tables.")
+def permission_denied_by_rls(design: Design) -> Iterator[Hit]:
+    """Whoever the auth matrix lets call an endpoint, the RLS policies let reach its tables.
+
+    The permission matrix and the policies are two halves of one decision: a role that holds
+    an endpoint's permission but is named by no policy of a table the endpoint reads (itself,
+    through a role it inherits, or as `public`) gets an empty list or a 404 for every row;
+    a role without any write policy on the tables of a POST, PUT, PATCH or DELETE endpoint
+    gets a permission error from PostgreSQL. Add the role to a policy of the table, give the
+    endpoint a permission only the right roles hold, or correct the endpoint's `tables:`.
+    Tables without policies are not checked here (see A005).
+
+    ```yaml
+    roles:
+      - {name: reader, permissions: [notes:read]}
+    policies:
+      - {name: notes_read, table: notes, command: select, roles: [reader], using: "true"}
+    ```
+    """
+    if design.project.database != "postgres" or not design.policies:
+        return
+    by_table: dict[str, list[Policy]] = {}
+    for p in design.policies:
+        by_table.setdefault(p.table, []).append(p)
+    holders: dict[str, list[str]] = {}
+    for ep in design.endpoints:
+        perm = ep.permission
+        if perm is None or ep.public or not ep.tables:
+            continue
+        if perm not in holders:
+            holders[perm] = [r for r in design.roles if perm in design.role_permissions(r)]
+        reads = ep.method.upper() in ("GET", "HEAD")
+        listed = list(_strings(ep.loc.at("tables")))
+        for loc, table in listed:
+            if table in by_table:
+                shut = [r for r in holders[perm] if not _allowed(design, by_table[table], r, _READS)]
+                if shut:
+                    yield Hit(loc, f"{_roles(shut)} may call '{ep.id}' ({perm}) but no RLS policy "
+                              f"on '{table}' lets {_them(shut)} read its rows; add "
+                              f"{_them(shut)} to a policy of '{table}' or narrow the permission")
+        if reads or not listed or any(t not in by_table for _, t in listed):
+            continue  # a table without policies may be the one written
+        shut = [r for r in holders[perm]
+                if not any(_allowed(design, by_table[t], r, _WRITES) for _, t in listed)]
+        if shut:
+            yield Hit(ep.loc.at("tables"), f"{_roles(shut)} may call '{ep.id}' "
+                      f"({ep.method.upper()}, {perm}) but no RLS policy on its tables lets "
+                      f"{_them(shut)} insert, update or delete; add a write policy for "
+                      f"{_them(shut)} or narrow the permission")
+
+
+def _allowed(design: Design, policies: list[Policy], role: str, commands: frozenset[str]
+             ) -> bool:
+    """Whether one of ``policies`` with one of ``commands`` applies to ``role`` (directly,
+    through a role it inherits, or to every role)."""
+    roles = design.role_ancestors(role) | {PG_PUBLIC}
+    return any(p.command in commands and (not p.roles or roles & set(p.roles))
+               for p in policies)
+
+
+def _roles(names: list[str]) -> str:
+    return ("role " if len(names) == 1 else "roles ") + ", ".join(f"'{n}'" for n in names)
+
+
+def _them(names: list[str]) -> str:
+    return "it" if len(names) == 1 else "them"
