@@ -262,6 +262,27 @@ def poison(design: Path) -> None:
     edit(design / "api" / "notes.yaml", "  name: notes\n", '  name: "notes <img src=x onerror=alert(7)>"\n')
 
 
+def test_design_text_cannot_include_files_through_snippets(tmp_path: Path) -> None:
+    """pymdownx.snippets reads `--8<-- "file"` lines before anything else: in a site that
+    enables it, a description (Markdown in the API reference) must not pull a file in."""
+    design = copy_scaffold(tmp_path)
+    (tmp_path / "secret.txt").write_text("TOP-SECRET-TOKEN\n", "utf-8")
+    attack = "\n        ".join(['--8<-- "secret.txt"', ";--8<-- 'secret.txt'", "--8<--",
+                                "secret.txt", "--8<--"])
+    edit(design / "api" / "notes.yaml",
+         "    description: Newest first; optionally only the notes with one tag.\n",
+         f"    description: |-\n        Newest first.\n\n        {attack}\n")
+    edit(design / "prd.yaml", "description: ", f"description: |-\n      {attack}\n      ", 1)
+    cfg = make_site(tmp_path, extra="markdown_extensions:\n  - pymdownx.snippets:\n"
+                                    f"      base_path: ['{tmp_path}']\n      check_paths: true\n")
+    site = build_site(cfg, strict=False)
+    pages = {p: p.read_text("utf-8") for p in site.rglob("*.html")}
+    assert [p for p, html in pages.items() if "TOP-SECRET-TOKEN" in html] == []
+    api = pages[site / "design" / "api" / "notes" / "index.html"]
+    assert "--8&lt;-- &quot;secret.txt&quot;" in api or '--8&lt;-- "secret.txt"' in api
+    assert ";--8&lt;-- 'secret.txt'" in api or ";--8&lt;-- &#x27;secret.txt&#x27;" in api
+
+
 class _Scan(HTMLParser):
     """Every element and attribute of a page, as a browser would see them."""
 
@@ -403,6 +424,21 @@ def test_without_mermaid_the_diagram_source_is_shown(tmp_path: Path) -> None:
     db = page(site, "database")
     assert 'class="mermaid"' not in db and "erDiagram" in db and "mermaid_js" in db
     assert "unpkg.com" not in db
+
+
+def test_what_still_goes_online_is_said(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Two theme settings make Material reach other hosts; the build says which and why."""
+    copy_scaffold(tmp_path)
+    cfg = make_site(tmp_path, extra="repo_url: https://github.com/acme/notes\n")
+    cfg.write_text(cfg.read_text("utf-8").replace("  font: false\n", ""), "utf-8")
+    with caplog.at_level("INFO", logger="mkdocs.plugins.designgate"):
+        build_site(cfg)
+    assert "Material loads Google Fonts" in caplog.text
+    assert "repo_url is on github.com: Material's header fetches" in caplog.text
+    caplog.clear()
+    with caplog.at_level("INFO", logger="mkdocs.plugins.designgate"):
+        build_site(make_site(tmp_path, extra="repo_url: https://git.example.com/acme/notes\n"))
+    assert "Google Fonts" not in caplog.text and "repo_url is on" not in caplog.text
 
 
 def test_missing_mermaid_file_is_one_error(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

@@ -13,6 +13,7 @@ import json
 import posixpath
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -73,6 +74,10 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
         if config.theme.name == "material" and config.theme.get("font") is not False:
             log.info("theme font is not `false`: Material loads Google Fonts, so the site is "
                      "not fully offline (set `theme: {font: false}`)")
+        host = urlsplit(config.repo_url or "").hostname or ""
+        if config.theme.name == "material" and ("github.com" in host or "gitlab" in host):
+            log.info(f"repo_url is on {host}: Material's header fetches the repository's "
+                     "version, stars and forks from its API, so the site is not fully offline")
         self.mermaid = self._mermaid(base)
         # Mermaid is 3.5 MB of script: only pages with a diagram load it (on_post_page), unless
         # instant navigation swaps pages without loading their scripts — then every page does.

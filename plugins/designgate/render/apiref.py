@@ -122,9 +122,21 @@ def _write(writer: Any, document: dict[str, Any]) -> str:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             handler = OpenAPIV3DocumentationHandler(document, writer=writer, style="MKDOCS")
-            return str(handler.write())
+            return _no_includes(str(handler.write()))
     finally:
         quiet.setLevel(level)
+
+
+#: A pymdownx.snippets include line (`--8<-- "file"`, `;--8<--` escaped, or a block marker).
+_SNIPPET = re.compile(r"^([ \t]*;*)-(?=-*8<-)", re.M)
+
+
+def _no_includes(markdown: str) -> str:
+    """The reference with every snippet marker line written with ``&#45;`` for its first dash:
+    OpenAPI descriptions are Markdown, and in a site that enables pymdownx.snippets (which
+    reads these lines before any other syntax) a description could otherwise include any file
+    under the snippet base path. Our templates write no such line; the text reads the same."""
+    return _SNIPPET.sub(r"\1&#45;", markdown)
 
 
 _METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
