@@ -3,7 +3,9 @@
 A deterministic mutation fuzzer: every node of every design file (mapping values, list
 items) is replaced by values of the other JSON types, every mapping key is deleted and every
 list item duplicated; the mutated file is written back and the design is checked and built.
-Nothing may raise — a wrongly shaped value must become a finding, never an exception.
+Nothing may raise — a wrongly shaped value must become a finding, never an exception; one
+variant in SITE_EVERY also renders the site, which must still build (the MkDocs plugin renders
+designs with errors when `fail_on` allows it).
 Every node of the scaffold is mutated (with a rotating share of the replacement values, to
 keep the suite fast); from the larger example design a seeded sample is taken.
 
@@ -30,7 +32,8 @@ import yaml
 from click.testing import CliRunner
 from designgate import DesignLoadError, check_design
 from designgate.cli.main import cli
-from designgate.generate import build_openapi, build_traceability, dump_json, dump_yaml
+from designgate.generate.output import artifacts
+from designgate.render.site import build_site
 from support import REPO, SCAFFOLD, assert_finding, check
 
 EXAMPLE = REPO / "design"
@@ -41,6 +44,8 @@ REPLACEMENTS: tuple[Any, ...] = (
 #: Replacement values applied to each scaffold node, rotating through REPLACEMENTS so that
 #: every value meets every kind of node; all 12 on all ~640 nodes would take minutes.
 PER_NODE = 3
+#: Every SITE_EVERY-th variant also renders the site (a tenth of a second each).
+SITE_EVERY = 25
 #: Size of the seeded sample of the example design's variants.
 EXAMPLE_SAMPLE = 300
 SEED = 20261125
@@ -124,13 +129,14 @@ def _load(path: Path) -> Any:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def _exercise(design_dir: Path) -> int:
-    """Check and build ``design_dir`` like `designgate build` does; the number of findings."""
+def _exercise(design_dir: Path, site: bool) -> int:
+    """Check and build ``design_dir`` like `designgate build` does (every artifact, SQL
+    included) and, if ``site``, render its site pages; the number of findings."""
     report = check_design(design_dir)
-    document = build_openapi(report.design).document
-    dump_yaml(document)
-    dump_json(document)
-    dump_json(build_traceability(report.design))
+    for produce in artifacts(report.design).values():
+        produce()
+    if site:
+        build_site(report)
     return len(report.findings)
 
 
@@ -145,7 +151,7 @@ def run_mutations(design_dir: Path, label: str, todo: list[Mutation]) -> None:
     originals: dict[str, tuple[str, Any]] = {}
     failures: list[str] = []
     with_findings = 0
-    for mutation in todo:
+    for n, mutation in enumerate(todo):
         path = design_dir / mutation.file
         if mutation.file not in originals:
             text = path.read_text(encoding="utf-8")
@@ -154,7 +160,7 @@ def run_mutations(design_dir: Path, label: str, todo: list[Mutation]) -> None:
         path.write_text(yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True),
                         encoding="utf-8")
         try:
-            with_findings += _exercise(design_dir) > 0
+            with_findings += _exercise(design_dir, site=n % SITE_EVERY == 0) > 0
         except Exception as exc:  # the very thing under test: report every one
             failures.append(f"{mutation.describe(label)}: {_crash(exc)}")
         path.write_text(originals[mutation.file][0], encoding="utf-8")

@@ -283,6 +283,34 @@ def test_design_text_cannot_include_files_through_snippets(tmp_path: Path) -> No
     assert ";--8&lt;-- 'secret.txt'" in api or ";--8&lt;-- &#x27;secret.txt&#x27;" in api
 
 
+def test_a_schema_the_api_reference_cannot_render_is_a_notice(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A design with errors still builds under `fail_on: never` (as while editing under
+    `serve`): a part of the API reference its renderer cannot cope with becomes a notice on
+    its page and a warning in the log; the rest of the reference renders."""
+    design = copy_scaffold(tmp_path)
+    edit(design / "schemas" / "notes.yaml", "      id: {type: string, format: uuid, ",
+         "      id: {type: string, format: true, ")
+    edit(design / "schemas" / "notes.yaml",
+         "    additionalProperties: false\n    properties:\n      title: {type: string, minLength: 1,"
+         " maxLength: 200, description: Headline.}\n      body: {type: string,",
+         "    additionalProperties: false\n    properties: 5\n    x-was:\n      title: {type: "
+         "string, minLength: 1, maxLength: 200, description: Headline.}\n      body: {type: string,")
+    with caplog.at_level("WARNING", logger="mkdocs.plugins.designgate"):
+        site = build_site(make_site(tmp_path, "      fail_on: never\n"), strict=False)
+    problems = [r.getMessage() for r in caplog.records if "API reference:" in r.getMessage()]
+    assert problems == ["designgate: API reference: the schemas could not be rendered "
+                        "(TypeError: 'int' object is not iterable); the design's findings say "
+                        "what is wrong"]
+    schemas = (site / "design" / "api" / "schemas" / "index.html").read_text("utf-8")
+    assert "Not rendered" in schemas and "TypeError" in schemas
+    # The operations still render; the format that is not a string is shown as text.
+    notes = (site / "design" / "api" / "notes" / "index.html").read_text("utf-8")
+    assert "Not rendered" not in notes and 'id="op-listNotes"' in notes
+    with pytest.raises(Abort):
+        build_site(make_site(tmp_path, "      fail_on: never\n"), strict=True)
+
+
 class _Scan(HTMLParser):
     """Every element and attribute of a page, as a browser would see them."""
 

@@ -176,6 +176,8 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
             verify=self._verify_report(config),
         )
         self.site = site = build_site(self.report, options)
+        for problem in site.warnings:
+            log.warning(problem)
         self.with_svg = {p.path for p in site.pages if p.svg}
         user_pages = [f.src_uri for f in files.documentation_pages()]
         generated: list[tuple[str, str | bytes]] = [(p.path, p.markdown) for p in site.pages]

@@ -14,7 +14,6 @@ import logging
 import re
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +26,9 @@ OAD_TEMPLATES = Path(__file__).parent / "oad"
 _PARAM = re.compile(r"\{([^{}/]+)\}")
 
 
-def route(path: str) -> Markup:
+def route(path: Any) -> Markup:
     """A path with its parameters highlighted, every character from the design escaped."""
+    path = str(path)
     out: list[str] = []
     pos = 0
     for m in _PARAM.finditer(path):
@@ -37,15 +37,6 @@ def route(path: str) -> Markup:
         pos = m.end()
     out.append(escape(path[pos:]))
     return Markup("".join(out))
-
-
-@dataclass(slots=True)
-class ApiPart:
-    """One page of the API reference: the operations of one tag, or the schemas."""
-
-    tag: str | None  # None: the components (schemas) page
-    operations: list[tuple[str, str, dict[str, Any]]]  # (method, path, operation)
-    markdown: str = ""
 
 
 def split_by_tag(document: dict[str, Any]) -> dict[str, list[tuple[str, str, dict[str, Any]]]]:
@@ -62,15 +53,20 @@ def split_by_tag(document: dict[str, Any]) -> dict[str, list[tuple[str, str, dic
 
 
 def api_pages(document: dict[str, Any], schemas_url: Callable[[str], str],
-              templates_dir: Path | None = None) -> tuple[dict[str, str], str]:
+              templates_dir: Path | None = None, failures: list[str] | None = None
+              ) -> tuple[dict[str, str], str]:
     """Markdown per tag (operations only) and for the schemas page.
 
     A page of one resource is rendered from a document holding only its operations and the
     schemas they reach, so each page costs in proportion to itself and a large API becomes
     many readable pages instead of one that no browser scrolls. ``schemas_url(tag)`` is the
     URL of the schemas page as seen from that tag's page (schema links point there).
+
+    A part the renderer cannot cope with (a design with errors: a schema that is not one)
+    becomes a notice on its page, and a line in ``failures``; the other pages still render.
     """
     writer = _writer(templates_dir)
+    failed = failures if failures is not None else []
     schemas = (document.get("components") or {}).get("schemas") or {}
     pages: dict[str, str] = {}
     for tag, ops in split_by_tag(document).items():
@@ -84,14 +80,9 @@ def api_pages(document: dict[str, Any], schemas_url: Callable[[str], str],
                               "schemas": {n: schemas[n] for n in schemas if n in names}}
         part["dg_part"] = "paths"
         part["dg_schemas_url"] = schemas_url(tag)
-        pages[tag] = _write(writer, part)
+        pages[tag] = _write(writer, part, f"the operations of '{tag}'", failed)
     whole = {**document, "paths": {}, "dg_part": "schemas", "dg_schemas_url": ""}
-    return pages, _write(writer, whole)
-
-
-def api_reference(document: dict[str, Any], templates_dir: Path | None = None) -> str:
-    """Markdown (with pymdownx tabs and details) for every operation and schema, one page."""
-    return _write(_writer(templates_dir), {**document, "dg_part": "all", "dg_schemas_url": ""})
+    return pages, _write(writer, whole, "the schemas", failed)
 
 
 def _writer(templates_dir: Path | None) -> Any:
@@ -110,7 +101,7 @@ def _writer(templates_dir: Path | None) -> Any:
     return writer
 
 
-def _write(writer: Any, document: dict[str, Any]) -> str:
+def _write(writer: Any, document: dict[str, Any], part: str, failures: list[str]) -> str:
     from openapidocs.mk.v3 import OpenAPIV3DocumentationHandler
 
     # The library warns (warnings + its own logger) about features it renders partially; the
@@ -123,6 +114,13 @@ def _write(writer: Any, document: dict[str, Any]) -> str:
             warnings.simplefilter("ignore")
             handler = OpenAPIV3DocumentationHandler(document, writer=writer, style="MKDOCS")
             return _no_includes(str(handler.write()))
+    except Exception as exc:  # the library (and templates) on a design with errors
+        reason = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+        failures.append(f"API reference: {part} could not be rendered ({reason}); "
+                        "the design's findings say what is wrong")
+        return (f'!!! failure "Not rendered"\n\n    The API reference of {escape(part)} could '
+                f"not be rendered from the generated document ({escape(reason)}). The "
+                "design's findings say what is wrong with it: fix them and build again.\n")
     finally:
         quiet.setLevel(level)
 

@@ -83,6 +83,8 @@ class Site:
     files: list[SiteFile] = field(default_factory=list)
     #: MkDocs-style nav: [{title: path | [..]}, ...] for the design and guide sections.
     nav: list[dict[str, Any]] = field(default_factory=list)
+    #: What could not be rendered (a design with errors), for the build's log.
+    warnings: list[str] = field(default_factory=list)
 
 
 # --- links --------------------------------------------------------------------------------
@@ -313,7 +315,8 @@ class _Builder:
             self.links.current = self.links.page(f"api/{names[tag]}")
             return str(self.links.url("api/schemas"))
 
-        pages, schemas_md = api_pages(self.openapi, schemas_url, self.options.templates_dir)
+        pages, schemas_md = api_pages(self.openapi, schemas_url, self.options.templates_dir,
+                                      self.site.warnings)
         groups = split_by_tag(self.openapi)
         self.render("api.md.j2", self.links.page("api/index"), "API reference",
                     groups=groups, names=names, tags=tags,
