@@ -67,6 +67,109 @@ def test_dictionary_not_applicable_skips_alignment(design: Path) -> None:
     assert [f.rule for f in report.findings if f.rule in ("S001", "S002", "S003", "S017")] == []
 
 
+# --- S021 relationship unknown, S022 relationship not stored ------------------------------
+
+_READERS = """  - name: note_readers
+    description: Who may read a note besides its author.
+    columns:
+      - name: note_id
+        type: uuid
+        technical: foreign-key
+        nullable: false
+        references: {table: notes, column: id, on_delete: cascade}
+      - name: user_id
+        type: uuid
+        technical: foreign-key
+        nullable: false
+        references: {table: users, column: id, on_delete: cascade}
+    primary_key: [note_id, user_id]
+"""
+_MANY = "        description: Every note has one author.\n"
+
+
+def _join_table(design: Path, through: str = "note_readers") -> Path:
+    """A many-to-many Note—User relationship, stored by a join table without an entity."""
+    t = design / "tables/notes.yaml"
+    t.write_text(t.read_text(encoding="utf-8") + _READERS, encoding="utf-8")
+    dictionary = design / "dictionary.yaml"
+    edit(dictionary, _MANY, _MANY + "      - entity: User\n        kind: many-to-many\n"
+         f"        through: {through}\n        description: Readers of a shared note.\n")
+    return dictionary
+
+
+def test_s001_a_join_table_named_by_through_needs_no_entity(design: Path) -> None:
+    _join_table(design)
+    report = check(design)
+    assert only(report, "S001") == [] and only(report, "S021") == []
+    assert only(report, "S022") == []
+    assert report.design.entities["Note"].relationships[1].through == "note_readers"
+
+
+def test_s022_relationship_without_foreign_key(design: Path) -> None:
+    t, dictionary = design / "tables/notes.yaml", design / "dictionary.yaml"
+    edit(t, "        references: {table: users, column: id, on_delete: cascade}\n", "")
+    report = check(design)
+    f = assert_finding(report, "S022", DICT, line_of(dictionary, "kind: many-to-one"))
+    assert f.severity.name == "WARNING"
+    assert f.message == (
+        "the many-to-one relationship of Note and User is not stored: no foreign key from "
+        "'notes' to 'users'; add the foreign key (`references:` on a column) or correct the "
+        "relationship")
+
+
+@pytest.mark.parametrize(("kind", "stored"), [
+    ("one-to-many", True),  # users → notes, seen from User: notes has the key
+    ("one-to-one", True),  # either direction
+    ("many-to-one", False),  # users has no key to notes
+    ("many-to-many", False),  # no table has keys to both (notes → users only)
+])
+def test_s022_direction_follows_the_kind(design: Path, kind: str, stored: bool) -> None:
+    dictionary = design / "dictionary.yaml"
+    edit(dictionary, "        description: Sign-in address.\n",
+         f"        description: Sign-in address.\n    relationships:\n"
+         f"      - entity: Note\n        kind: {kind}\n")
+    report = check(design)
+    hits = only(report, "S022")
+    if stored:
+        assert hits == []
+    else:
+        f = assert_finding(report, "S022", DICT, line_of(dictionary, f"kind: {kind}",
+                                                         2 if kind == "many-to-one" else 1))
+        assert "of User and Note is not stored" in f.message
+
+
+def test_s022_join_table_needs_keys_to_both(design: Path) -> None:
+    dictionary = _join_table(design)
+    edit(design / "tables/notes.yaml",
+         "        references: {table: notes, column: id, on_delete: cascade}\n", "")
+    report = check(design)
+    f = assert_finding(report, "S022", DICT, line_of(dictionary, "kind: many-to-many"))
+    assert "'note_readers' has no foreign keys to both 'notes' and 'users'" in f.message
+
+
+def test_s021_unknown_entity_and_join_table(design: Path) -> None:
+    dictionary = _join_table(design, through="note_reader")
+    edit(dictionary, "      - entity: User\n        kind: many-to-one",
+         "      - entity: Usr\n        kind: many-to-one")
+    report = check(design)
+    f = assert_finding(report, "S021", DICT, line_of(dictionary, "entity: Usr"))
+    assert f.message == ("entity 'Note' has a relationship to unknown entity 'Usr'; did you "
+                         "mean 'User'?")
+    f = assert_finding(report, "S021", DICT, line_of(dictionary, "through: note_reader"))
+    assert "join table 'note_reader' of Note and User" in f.message
+    assert "did you mean 'note_readers'" in f.message
+    # The misnamed join table is now a table without an entity (S001), nothing else.
+    assert len(only(report, "S001")) == 1 and only(report, "S022") == []
+
+
+def test_s021_through_only_on_many_to_many(design: Path) -> None:
+    dictionary = design / "dictionary.yaml"
+    edit(dictionary, "        kind: many-to-one\n", "        kind: many-to-one\n        through: notes\n")
+    report = check(design)
+    f = assert_finding(report, "S021", DICT, line_of(dictionary, "through: notes"))
+    assert "only a many-to-many relationship has (this one is many-to-one)" in f.message
+
+
 # --- S002 orphan column --------------------------------------------------------------------
 
 

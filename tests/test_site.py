@@ -132,6 +132,12 @@ def test_database_pages(example_site: Path) -> None:
     assert "<code>Task.title</code>" in tasks or "Task.title" in tasks
     assert "idx_tasks" in tasks or "Indexes" in tasks
     assert 'href="../../endpoints/#ep-listTasks"' in tasks
+    assert "Stores the data-dictionary entity <strong>Task</strong>" in tasks
+    # A join table has no entity: the page names the relationship it stores.
+    join = main_text((example_site / "design" / "database" / "task_labels" / "index.html")
+                     .read_text("utf-8"))
+    assert ("The join table of the many-to-many relationship between <strong>Task</strong> "
+            "and <strong>Label</strong>.") in join
 
 
 def test_auth_page_matrix_and_policies(example_site: Path) -> None:

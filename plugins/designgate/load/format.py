@@ -234,6 +234,7 @@ RELATIONSHIP = obj(
         "entity": _TEXT,
         "kind": enum("one-to-one", "one-to-many", "many-to-one", "many-to-many"),
         "description": _TEXT,
+        "through": _TEXT,
     },
     ("entity", "kind"),
 )

@@ -385,7 +385,7 @@ class _Loader:
                 )
             rels = [
                 m.Relationship(_s(r, "entity"), _s(r, "kind"), _s(r, "description"),
-                               loc.at("relationships", j))
+                               _s(r, "through") or None, loc.at("relationships", j))
                 for j, r in _items(e, "relationships")
             ]
             design.entities[name] = m.Entity(name, _s(e, "description"), attrs, rels, loc)

@@ -103,6 +103,7 @@ class Relationship:
     entity: str
     kind: str
     description: str
+    through: str | None  # the join table of a many-to-many relationship
     loc: Loc
 
 
@@ -570,6 +571,16 @@ class Design:
             entity, name = name.split(".", 1)
         ent = self.entities.get(entity or "")
         return ent.attributes.get(name) if ent else None
+
+    def joined_by(self, table: str) -> list[tuple[str, str]]:
+        """The entity pairs of the many-to-many relationships ``table`` is the `through:`
+        table of (each pair once, whichever side declares it)."""
+        pairs: dict[frozenset[str], tuple[str, str]] = {}
+        for ent in self.entities.values():
+            for rel in ent.relationships:
+                if rel.kind == "many-to-many" and rel.through == table:
+                    pairs.setdefault(frozenset((ent.name, rel.entity)), (ent.name, rel.entity))
+        return list(pairs.values())
 
     def role_ancestors(self, role: str) -> set[str]:
         """``role`` and every role it inherits from, transitively (cycle-safe; only roles

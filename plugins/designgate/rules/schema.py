@@ -94,20 +94,26 @@ def table_without_entity(design: Design) -> Iterator[Hit]:
     columns", and Phase 3 starts with "Map data dictionary entities to tables". A table
     without an entity, or naming one the dictionary does not define, is an ad-hoc table.
     Fix the name (the message suggests the closest entity) or add the entity to the
-    dictionary. A purely technical table (a join table of two entities, a job queue) may
-    waive the rule with its reason:
+    dictionary. The join table of a many-to-many relationship needs no entity when the
+    relationship names it with `through:` (see S021); another purely technical table (a job
+    queue) may waive the rule with its reason:
 
     ```yaml
-    - name: task_labels
-      waivers: [{rule: S001, reason: join table of Task and Label}]
+    - name: jobs
+      waivers: [{rule: S001, reason: the worker's job queue; it holds no business data}]
     ```
     """
     if not _dictionary_applies(design):
         return
+    joins = {r.through for e in design.entities.values() for r in e.relationships
+             if r.kind == "many-to-many" and r.through}
     for t in design.tables.values():
         if t.entity is None:
+            if t.name in joins:
+                continue
             yield Hit(t.loc.at("name"), f"table '{t.name}' names no dictionary entity; add "
-                      "`entity:` (or waive S001 with the reason, e.g. a join table)")
+                      "`entity:` (or name it as the `through:` table of a many-to-many "
+                      "relationship if it joins two entities)")
         elif t.entity not in design.entities:
             yield Hit(t.loc.at("entity"), f"table '{t.name}' maps to unknown entity "
                       f"'{t.entity}'{_dym(t.entity, design.entities)}")
@@ -217,6 +223,112 @@ def entity_not_stored(design: Design) -> Iterator[Hit]:
         if ent.name not in housed:
             yield Hit(ent.loc.at("name"), f"entity '{ent.name}' has no table; add a table "
                       f"with `entity: {ent.name}`")
+
+
+@register("S021", "relationship-unknown", E,
+          "A relationship names an unknown entity or join table.")
+def relationship_unknown(design: Design) -> Iterator[Hit]:
+    """A relationship of the data dictionary names a defined entity, and its `through:` (only
+    on a many-to-many relationship) a table of the schema.
+
+    A misspelt entity makes the relationship point at nothing: the ER model and S022, which
+    looks for the foreign key that stores it, both lose it. The message suggests the closest
+    name.
+
+    ```yaml
+    relationships:
+      - {entity: Label, kind: many-to-many, through: task_labels}
+    ```
+    """
+    if not _dictionary_applies(design):
+        return
+    for ent in design.entities.values():
+        for rel in ent.relationships:
+            if rel.entity and rel.entity not in design.entities:
+                yield Hit(rel.loc.at("entity"), f"entity '{ent.name}' has a relationship to "
+                          f"unknown entity '{rel.entity}'{_dym(rel.entity, design.entities)}")
+            if rel.through is None:
+                continue
+            if rel.kind != "many-to-many":
+                yield Hit(rel.loc.at("through"), f"`through:` names a join table, which only "
+                          f"a many-to-many relationship has (this one is {rel.kind}); remove "
+                          "it or correct the kind")
+            elif rel.through not in design.tables and design.tables:
+                yield Hit(rel.loc.at("through"), f"join table '{rel.through}' of "
+                          f"{ent.name} and {rel.entity} is not a table of the schema"
+                          f"{_dym(rel.through, design.tables)}")
+
+
+@register("S022", "relationship-not-stored", W,
+          "A dictionary relationship has no foreign key in the schema.")
+def relationship_not_stored(design: Design) -> Iterator[Hit]:
+    """Every relationship of the data dictionary is stored by a foreign key.
+
+    The dictionary says how entities relate; the schema must keep it, or the relationship
+    exists only on paper. Seen from the entity that declares it (E) towards the related one
+    (R), with the tables that store each (`entity:`):
+
+    - `many-to-one`: E's table has a foreign key to R's table;
+    - `one-to-many`: R's table has a foreign key to E's table;
+    - `one-to-one`: either has one to the other;
+    - `many-to-many`: one table (the `through:` table, if named) has foreign keys to both.
+
+    Entities without a table are S017's. Add the foreign key (`references:` on the column),
+    or correct the relationship.
+
+    ```yaml
+    - name: project_id
+      type: uuid
+      technical: foreign-key
+      references: {table: projects, column: id}
+    ```
+    """
+    if not _dictionary_applies(design) or not design.tables:
+        return
+    stores: dict[str, set[str]] = {}
+    for t in design.tables.values():
+        if t.entity:
+            stores.setdefault(t.entity, set()).add(t.name)
+    links = {(t.name, c.references.table) for t, c in _columns(design) if c.references}
+    targets: dict[str, set[str]] = {}
+    for src, dst in links:
+        targets.setdefault(src, set()).add(dst)
+
+    def linked(a: set[str], b: set[str]) -> bool:
+        return any(targets.get(x, set()) & b for x in a)
+
+    for ent in design.entities.values():
+        for rel in ent.relationships:
+            mine, theirs = stores.get(ent.name), stores.get(rel.entity)
+            if not mine or not theirs:
+                continue
+            if rel.kind == "many-to-one":
+                ok = linked(mine, theirs)
+                why = f"no foreign key from {_names(mine)} to {_names(theirs)}"
+            elif rel.kind == "one-to-many":
+                ok = linked(theirs, mine)
+                why = f"no foreign key from {_names(theirs)} to {_names(mine)}"
+            elif rel.kind == "one-to-one":
+                ok = linked(mine, theirs) or linked(theirs, mine)
+                why = f"no foreign key between {_names(mine)} and {_names(theirs)}"
+            elif rel.kind == "many-to-many":
+                if rel.through and rel.through not in design.tables:
+                    continue  # S021
+                joins = [rel.through] if rel.through else list(design.tables)
+                ok = any(targets.get(j, set()) & mine and targets.get(j, set()) & theirs
+                         for j in joins)
+                both = f"foreign keys to both {_names(mine)} and {_names(theirs)}"
+                why = f"'{rel.through}' has no {both}" if rel.through else f"no table has {both}"
+            else:
+                continue
+            if not ok:
+                yield Hit(rel.loc.at("kind"), f"the {rel.kind} relationship of {ent.name} and "
+                          f"{rel.entity} is not stored: {why}; add the foreign key "
+                          "(`references:` on a column) or correct the relationship")
+
+
+def _names(tables: set[str]) -> str:
+    return " or ".join(f"'{t}'" for t in sorted(tables))
 
 
 @register("S004", "type-mismatch", E, "A column type does not fit its dictionary attribute type.")
