@@ -75,6 +75,26 @@ def test_the_example_verifies_with_every_rls_cell(server: str, tmp_path: Path) -
         assert cur.fetchone()[0] == 0
 
 
+def test_schema_sql_applies_on_its_own_to_an_empty_database(server: str) -> None:
+    """schema.sql is the design's schema for readers and tools: it needs no migration first
+    (the extensions the raw migration steps create come with it)."""
+    from designgate.generate import sql
+
+    design = load_design(REPO / "design").design
+    name = f"designgate_schema_{os.getpid()}"
+    admin = connect(server)
+    try:
+        admin.execute(f"CREATE DATABASE {name}")
+        with connect(server, dbname=name) as conn:
+            conn.execute(sql.schema_sql(design))
+            tables = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                                  ).fetchall()
+        assert sorted(t for (t,) in tables) == sorted(design.tables)
+    finally:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()
+
+
 def test_the_scaffold_verifies_and_a_reader_sees_only_own_notes(server: str,
                                                                 design: Path) -> None:
     report = verify(load_design(design).design, server)

@@ -27,6 +27,20 @@ def test_every_generated_statement_of_the_example_parses() -> None:
     assert [s.text[:60] for s in statements if parse_error(s.text)] == []
 
 
+def test_schema_sql_creates_the_extensions_the_migrations_create(design: Path) -> None:
+    migrations = design / "migrations.yaml"
+    edit(migrations, "            CREATE EXTENSION IF NOT EXISTS citext;\n",
+         "            CREATE EXTENSION IF NOT EXISTS citext;\n"
+         "            CREATE EXTENSION pgcrypto WITH SCHEMA public;\n"
+         "            create extension if not exists CITEXT;\n")
+    statements = sql.schema_statements(load_design(design).design)
+    first = [(s.text, s.loc.span.line if s.loc else None) for s in statements[:3]]
+    up = line_of(migrations, "up: |")
+    assert first[:2] == [("CREATE EXTENSION IF NOT EXISTS citext", up),
+                         ("CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA public", up)]
+    assert first[2][0].startswith("CREATE TABLE users")
+
+
 def test_build_writes_deterministic_sql(design: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     outs = []

@@ -189,10 +189,42 @@ def table_sql(design: Design, table: Table) -> list[Sql]:
 
 def schema_statements(design: Design) -> list[Sql]:
     order = table_order(design)
-    out = [create_table(t) for t in order]
+    out = extensions(design)
+    out += [create_table(t) for t in order]
     out += [fk for t in order for fk in foreign_keys(t)]
     out += [create_index(i) for t in order for i in t.indexes]
     out += [c for t in order for c in comments(design, t)]
+    return out
+
+
+def extensions(design: Design) -> list[Sql]:
+    """The extensions the migration plan's raw SQL creates, each once and `IF NOT EXISTS`:
+    the schema needs them (types such as citext, functions such as uuid_generate_v4), so
+    schema.sql applies on its own to an empty database."""
+    from pglast import ast, parse_sql
+    from pglast.parser import ParseError
+    from pglast.stream import RawStream
+
+    out: list[Sql] = []
+    seen: set[str] = set()
+    for migration in design.migrations:
+        for step in migration.steps:
+            if step.op != "sql" or not isinstance(step.arg, dict):
+                continue
+            for text in split_statements(str(step.arg.get("up") or "")):
+                if "extension" not in text.lower():
+                    continue
+                try:
+                    parsed = parse_sql(text)
+                except ParseError:
+                    continue  # S019 reports it
+                for raw in parsed:
+                    node = raw.stmt
+                    if isinstance(node, ast.CreateExtensionStmt) and node.extname not in seen:
+                        seen.add(node.extname)
+                        create = ast.CreateExtensionStmt(extname=node.extname, if_not_exists=True,
+                                                         options=node.options)
+                        out.append(Sql(RawStream()(create), step.loc.at("sql", "up")))
     return out
 
 
