@@ -105,6 +105,24 @@ def test_the_scaffold_verifies_and_a_reader_sees_only_own_notes(server: str,
     assert "notes" in text and "RLS: 16 of 16 cells passed" in text
 
 
+def test_rows_are_seeded_through_table_checks(server: str, design: Path) -> None:
+    """Seeding steps the columns a table check reads to a combination it accepts (both
+    defaults are now(): the first try fails), and says which check no values satisfy."""
+    notes = design / "tables/notes.yaml"
+    edit(notes, "    indexes:\n      - name: notes_author_created_idx",
+         "    checks:\n      - {name: notes_edit_check, expression: updated_at > created_at}\n"
+         "    indexes:\n      - name: notes_author_created_idx")
+    report = verify(load_design(design).design, server)
+    assert report.ok, problems(report)
+    assert report.rls.cells[("writer", "notes", "update")].ok
+    edit(notes, "expression: updated_at > created_at}",
+         "expression: \"title = 'x' AND title = 'y'\"}")
+    report = verify(load_design(design).design, server)
+    assert not report.ok
+    assert report.rls.cells[("reader", "notes", "select")].skipped == (
+        "cannot seed notes: no combination of values satisfied its check notes_edit_check")
+
+
 # --- fixtures that must be caught ----------------------------------------------------------
 
 

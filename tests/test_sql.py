@@ -110,6 +110,50 @@ def test_alter_column_up_down_and_irreversible_steps(design: Path) -> None:
     assert only(check(design), "S020") == []  # a widening
 
 
+# --- table checks ---------------------------------------------------------------------------
+
+_NOTES_INDEXES = "    indexes:\n      - name: notes_author_created_idx"
+
+
+def _table_check(design: Path, name: str, expression: str) -> Path:
+    t = design / "tables/notes.yaml"
+    edit(t, _NOTES_INDEXES, f"    checks:\n      - name: {name}\n        expression: "
+         f"{expression}\n        description: A rule over two columns.\n{_NOTES_INDEXES}")
+    return t
+
+
+def test_a_table_check_is_created_with_its_table(design: Path) -> None:
+    _table_check(design, "notes_content_check", "body IS NOT NULL OR tag IS NOT NULL")
+    d = load_design(design).design
+    create = sql.create_table(d.tables["notes"]).text
+    assert create.endswith(",\n  CONSTRAINT notes_content_check CHECK "
+                           "(body IS NOT NULL OR tag IS NOT NULL)\n)")
+    assert parse_error(create) is None
+    assert check(design).findings == []
+
+
+def test_s019_table_check_syntax_subquery_and_name(design: Path) -> None:
+    t = _table_check(design, "notes_title_check", "(body IS NOT NULL OR tag IS NOT NULL")
+    report = check(design)
+    f = assert_finding(report, "S019", TABLES, line_of(t, "- name: notes_title_check"))
+    assert "check name 'notes_title_check' is used by another constraint" in f.message
+    f = assert_finding(report, "S019", TABLES, line_of(t, "expression: (body"))
+    assert "check notes_title_check of notes is not valid PostgreSQL" in f.message
+    edit(t, "expression: (body IS NOT NULL OR tag IS NOT NULL",
+         "expression: tag IN (SELECT name FROM tags)")
+    edit(t, "- name: notes_title_check", "- name: notes_tag_check")
+    f = assert_finding(check(design), "S019", TABLES, line_of(t, "expression: tag IN"))
+    assert f.message == ("check notes_tag_check of notes holds a subquery, which PostgreSQL does "
+                         "not allow in a CHECK constraint; use a trigger or a foreign key instead")
+
+
+def test_s016_table_check_names_an_unknown_column(design: Path) -> None:
+    t = _table_check(design, "notes_content_check", "body IS NOT NULL OR notes.tags IS NOT NULL")
+    f = assert_finding(check(design), "S016", TABLES, line_of(t, "expression: body"))
+    assert f.message == ("check 'notes_content_check' of table 'notes' names unknown column "
+                         "'tags'; did you mean 'tag'?")
+
+
 # --- S019 ----------------------------------------------------------------------------------
 
 

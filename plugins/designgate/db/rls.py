@@ -31,6 +31,8 @@ from designgate.generate.sql import COMMANDS, ident, literal, table_order
 from designgate.model.design import Column, Design, Policy, Table
 
 ROWS = 4
+#: Inserts tried per seeded row before its table counts as one that cannot be seeded.
+ATTEMPTS = 64
 PRINCIPALS = 2
 INSUFFICIENT_PRIVILEGE = "42501"
 
@@ -200,9 +202,9 @@ def candidates(table: Table, col: Column, i: int) -> list[str | None]:
     elif typ in ("boolean", "bool"):
         out += ["true" if i % 2 == 0 else "false"]
     elif typ == "date":
-        out += [f"2026-01-{i + 10:02d}"]
-    elif typ.startswith("timestamp"):
-        out += [f"2026-01-{i + 10:02d} 10:00:00+00"]
+        out += [f"2026-01-{i + 10:02d}", f"2026-02-{i + 10:02d}"]
+    elif typ.startswith("timestamp"):  # a later second value, for checks ordering two columns
+        out += [f"2026-01-{i + 10:02d} 10:00:00+00", f"2026-02-{i + 10:02d} 10:00:00+00"]
     elif typ.startswith("time"):
         out += ["10:00:00"]
     elif typ.startswith("interval"):
@@ -250,7 +252,7 @@ def _insert_row(design: Design, table: Table, i: int, seeded: Seeded, cur: Any,
                 psycopg: Any) -> dict[str, str | None] | str:
     choice: dict[str, int] = {}
     types = seeded.types[table.name]
-    for _attempt in range(16):
+    for _attempt in range(ATTEMPTS):
         cols: list[str] = []
         values: list[str | None] = []
         for col in table.columns:
@@ -286,12 +288,40 @@ def _insert_row(design: Design, table: Table, i: int, seeded: Seeded, cur: Any,
             state = getattr(exc, "sqlstate", "")
             constraint = getattr(exc.diag, "constraint_name", None) or ""
             column = getattr(exc.diag, "column_name", None) or ""
+            check = next((k for k in table.checks if k.name == constraint), None)
+            if state == "23514" and check is not None:
+                if _next_combination(table, check.expression, choice, i, seeded):
+                    continue
+                return (f"cannot seed {table.name}: no combination of values satisfied its "
+                        f"check {check.name}")
             target = _column_of(table, constraint) or column
             if state in ("23514", "23505", "22001", "22P02", "23502") and target:
                 choice[target] = choice.get(target, 0) + 1
                 continue
             return f"cannot seed {table.name}: {exc.diag.message_primary} (SQLSTATE {state})"
     return f"cannot seed {table.name}: no combination of values satisfied its constraints"
+
+
+def _next_combination(table: Table, expression: str, choice: dict[str, int], i: int,
+                      seeded: Seeded) -> bool:
+    """Step the values of the columns a table check reads to their next combination, like an
+    odometer (a column with a default starts at the default, then tries the candidates);
+    False once every combination was tried. Foreign keys keep their parent's value."""
+    for col in table.columns:
+        if not re.search(rf"\b{re.escape(col.name)}\b", expression):
+            continue
+        if col.references is not None and seeded.rows.get(col.references.table):
+            continue
+        start = -1 if col.default is not None else 0
+        k = choice.get(col.name, start)
+        if k + 1 < len(candidates(table, col, i)):
+            choice[col.name] = k + 1
+            return True
+        if start < 0:
+            choice.pop(col.name, None)
+        else:
+            choice[col.name] = 0
+    return False
 
 
 def _column_of(table: Table, constraint: str) -> str | None:

@@ -93,6 +93,17 @@ def _name(table: str, column: str, suffix: str) -> str:
     return name if len(name.encode()) <= 63 else name[: 63 - len(suffix) - 1] + "_" + suffix
 
 
+def constraint_names(table: Table) -> list[str]:
+    """The names of the constraints create_table gives ``table``, in order (repeats kept)."""
+    names = [_name(table.name, c.name, "check") for c in table.columns if c.check]
+    if table.key_columns:
+        names.append(table.name + "_pkey")
+    names += [_name(table.name, c.name, "key") for c in table.columns
+              if c.unique and not c.primary_key]
+    names += [_name(table.name, "_".join(group), "key") for group in table.unique]
+    return names + [k.name for k in table.checks]
+
+
 def create_table(table: Table) -> Sql:
     lines = [column_definition(c) for c in table.columns]
     keys = table.key_columns
@@ -106,6 +117,8 @@ def create_table(table: Table) -> Sql:
     for group in table.unique:
         lines.append(f"CONSTRAINT {ident(_name(table.name, '_'.join(group), 'key'))} UNIQUE "
                      f"({', '.join(ident(c) for c in group)})")
+    for check in table.checks:
+        lines.append(f"CONSTRAINT {ident(check.name)} CHECK ({check.expression})")
     body = ",\n  ".join(lines)
     return Sql(f"CREATE TABLE {ident(table.name)} (\n  {body}\n)", table.loc)
 

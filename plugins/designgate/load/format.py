@@ -471,6 +471,15 @@ INDEX = obj(
     },
     ("name", "columns", "serves"),
 )
+CHECK = obj(
+    {
+        "name": _TEXT,
+        "expression": {"type": "string",
+                       "description": "SQL boolean expression over the table's columns."},
+        "description": _TEXT,
+    },
+    ("name", "expression"),
+)
 TABLE = obj(
     {
         "name": _TEXT,
@@ -484,6 +493,7 @@ TABLE = obj(
         "primary_key": array(_TEXT, "Composite primary key columns."),
         "unique": array(array(_TEXT), "Composite unique constraints."),
         "indexes": array(INDEX),
+        "checks": array(CHECK),
     },
     ("name", "columns"),
 )

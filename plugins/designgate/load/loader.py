@@ -565,6 +565,10 @@ class _Loader:
                 columns=columns, primary_key=_strs(t, "primary_key"),
                 unique=[[c for c in u if isinstance(c, str)] for u in _l(t, "unique") if isinstance(u, list)],
                 indexes=indexes, loc=loc,
+                checks=[m.Check(_s(k, "name"), _s(k, "expression"), _s(k, "description"),
+                                loc.at("checks", j))
+                        for j, k in _items(t, "checks")
+                        if isinstance(k.get("name"), str) and isinstance(k.get("expression"), str)],
             )
 
     def _migrations(self, design: m.Design, s: Source) -> None:

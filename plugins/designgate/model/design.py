@@ -332,6 +332,16 @@ class Index:
 
 
 @dataclass(slots=True)
+class Check:
+    """A table-level CHECK constraint (one over several columns)."""
+
+    name: str
+    expression: str
+    description: str
+    loc: Loc
+
+
+@dataclass(slots=True)
 class Table:
     name: str
     entity: str | None
@@ -342,6 +352,7 @@ class Table:
     unique: list[list[str]]
     indexes: list[Index]
     loc: Loc
+    checks: list[Check] = field(default_factory=list)
 
     def column(self, name: str) -> Column | None:
         for c in self.columns:

@@ -52,6 +52,22 @@ def column_refs(text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+@lru_cache(maxsize=1024)
+def has_subquery(text: str) -> bool:
+    """Whether the statement ``text`` (which parses) holds a subquery."""
+    from pglast import parse_sql
+    from pglast.visitors import Visitor
+
+    found: list[bool] = []
+
+    class Sub(Visitor):  # type: ignore[misc]
+        def visit_SubLink(self, ancestors: Any, node: Any) -> None:
+            found.append(True)
+
+    Sub()(parse_sql(text))
+    return bool(found)
+
+
 def _inner_span(loc: Loc, text: str, index: int) -> Span:
     """The position of ``text[index]`` inside the YAML scalar at ``loc``."""
     base = loc.span
@@ -123,6 +139,28 @@ def sql_syntax(design: Design) -> Iterator[Hit]:
                               f"default of {table.name}.{col.name} names a column "
                               f"({', '.join(names)}), which PostgreSQL does not allow; a "
                               f"string default is quoted SQL: \"'{col.default}'\"")
+        taken = g.constraint_names(table)
+        for check in table.checks:
+            if taken.count(check.name) > 1:
+                reported = True
+                yield Hit(check.loc.at("name"), f"check name '{check.name}' is used by another "
+                          f"constraint of table {table.name}; PostgreSQL needs a name of its "
+                          "own (generated ones are <table>_<column>_check, _key and _pkey)")
+            for hit in _piece(check.loc, "expression", f"SELECT 1 WHERE ({check.expression})",
+                              len("SELECT 1 WHERE ("), check.expression,
+                              f"check {check.name} of {table.name}"):
+                reported = True
+                yield hit
+        checks = [(c.loc.at("check"), c.check, f"check of {table.name}.{c.name}")
+                  for c in table.columns if c.check]
+        checks += [(k.loc.at("expression"), k.expression, f"check {k.name} of {table.name}")
+                   for k in table.checks]
+        for loc, expr, what in checks:
+            wrapped = f"SELECT 1 WHERE ({expr})"
+            if parse_error(wrapped) is None and has_subquery(wrapped):
+                reported = True
+                yield Hit(loc, f"{what} holds a subquery, which PostgreSQL does not allow in a "
+                          "CHECK constraint; use a trigger or a foreign key instead")
         for index in table.indexes:
             if index.where:
                 for hit in _piece(index.loc, "where", f"SELECT 1 WHERE ({index.where})",

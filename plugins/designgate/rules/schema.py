@@ -13,6 +13,8 @@ from designgate.findings import Severity
 from designgate.model import sqltypes
 from designgate.model.design import Attribute, Column, Design, Endpoint, Table
 from designgate.model.source import Loc
+from designgate.rules.database import column_refs as sql_column_refs
+from designgate.rules.database import parse_error
 from designgate.rules.registry import Hit, register
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -482,9 +484,11 @@ def no_primary_key(design: Design) -> Iterator[Hit]:
                       "`primary_key: true` or list the key columns in `primary_key:`")
 
 
-@register("S016", "unknown-key-column", E, "An index, primary key or unique constraint names an unknown column.")
+@register("S016", "unknown-key-column", E,
+          "An index, primary key, unique constraint or table check names an unknown column.")
 def unknown_key_column(design: Design) -> Iterator[Hit]:
-    """Indexes, `primary_key:` and `unique:` lists name columns of their own table.
+    """Indexes, `primary_key:` and `unique:` lists, and the expressions of `checks:`, name
+    columns of their own table.
 
     A misspelt column would make the generated DDL fail (or, worse, the design claim an
     index the database cannot build). Fix the name; the message suggests the closest
@@ -507,6 +511,26 @@ def unknown_key_column(design: Design) -> Iterator[Hit]:
                 if name not in names:
                     yield Hit(item, f"{what} of table '{t.name}' names unknown column "
                               f"'{name}'{_dym(name, names)}")
+        for check in t.checks:
+            for name in _check_columns(t, check.expression):
+                if name not in names:
+                    yield Hit(check.loc.at("expression"), f"check '{check.name}' of table "
+                              f"'{t.name}' names unknown column '{name}'{_dym(name, names)}")
+
+
+def _check_columns(table: Table, expression: str) -> list[str]:
+    """The columns of ``table`` a check expression names (`col` or `table.col`), each once;
+    nothing when it does not parse (S019 says why)."""
+    wrapped = f"SELECT 1 WHERE ({expression})"
+    if parse_error(wrapped) is not None:
+        return []
+    out: list[str] = []
+    for ref in sql_column_refs(wrapped):
+        parts = ref.split(".")
+        name = parts[-1] if len(parts) == 1 or parts[:-1] == [table.name] else None
+        if name and name != "*" and name not in out:
+            out.append(name)
+    return out
 
 
 @register("S018", "duplicate-index", W, "Two indexes of a table index the same thing.")
