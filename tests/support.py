@@ -54,3 +54,31 @@ def assert_finding(report: Report, rule: str, file: str, line: int) -> Finding:
         + "; ".join(f"{f.location} {f.rule} {f.message}" for f in report.findings)
     )
     return hits[0]
+
+
+def add_columns_later(design: Path) -> None:
+    """Two columns of notes that a third migration adds (one unique, both commented)."""
+    edit(design / "tables/notes.yaml", "      - {name: tag, type: varchar(40)}\n",
+         "      - {name: tag, type: varchar(40)}\n"
+         "      - {name: pinned, type: boolean, nullable: false, default: false,"
+         " technical: ordering, description: Shown first.}\n"
+         "      - {name: slug, type: varchar(80), unique: true, technical: search,"
+         " description: The note's address.}\n")
+    migrations = design / "migrations.yaml"
+    migrations.write_text(migrations.read_text("utf-8") + (
+        '  - id: "0003_pins_and_slugs"\n    description: Pinned notes and note addresses.\n'
+        "    steps:\n      - add_column: {table: notes, column: pinned}\n"
+        "      - add_column: {table: notes, column: slug}\n"
+        "    rollback: Drop both columns again.\n"), "utf-8")
+
+
+def drop_column_later(design: Path) -> None:
+    """A third migration drops notes.legacy, a column the schema no longer has (`from:`)."""
+    migrations = design / "migrations.yaml"
+    migrations.write_text(migrations.read_text("utf-8") + (
+        '  - id: "0003_no_legacy"\n    description: The legacy column goes.\n'
+        "    steps:\n      - drop_column: {table: notes, column: legacy,"
+        " from: {type: varchar(20), nullable: false, default: \"'none'\"}}\n"
+        "    rollback: The column comes back with its default; its values are gone.\n"
+        "    destructive: {acknowledged: true, note: Nothing has read legacy since 0002.}\n"),
+        "utf-8")

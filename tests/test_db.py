@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 from designgate import load_design
 from designgate.cli.main import cli
 from designgate.db.verify import Report, VerifyError, connect, verify
-from support import REPO, edit, line_of
+from support import REPO, add_columns_later, drop_column_later, edit, line_of
 
 URL_ENV = "DESIGNGATE_TEST_DATABASE_URL"
 
@@ -103,6 +103,22 @@ def test_the_scaffold_verifies_and_a_reader_sees_only_own_notes(server: str,
     assert cell.ok and cell.checks == 2  # one per principal
     text = report.rls.render()
     assert "notes" in text and "RLS: 16 of 16 cells passed" in text
+
+
+def test_columns_added_by_a_later_migration(server: str, design: Path) -> None:
+    """create_table creates the table as it was then; add_column adds the rest (with its
+    unique constraint and comment), and the catalog ends up as the design says."""
+    add_columns_later(design)
+    report = verify(load_design(design).design, server)
+    assert report.ok, problems(report)
+
+
+def test_a_column_dropped_by_a_later_migration(server: str, design: Path) -> None:
+    """The column the schema no longer has is created by create_table (from the drop step's
+    `from:`), dropped, added back by the down, and the plan replays."""
+    drop_column_later(design)
+    report = verify(load_design(design).design, server)
+    assert report.ok, problems(report)
 
 
 def test_rows_are_seeded_through_table_checks(server: str, design: Path) -> None:

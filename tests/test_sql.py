@@ -10,7 +10,16 @@ from designgate import load_design
 from designgate.cli.main import cli
 from designgate.generate import sql
 from designgate.rules.database import narrowing, parse_error
-from support import REPO, assert_finding, check, edit, line_of, only
+from support import (
+    REPO,
+    add_columns_later,
+    assert_finding,
+    check,
+    drop_column_later,
+    edit,
+    line_of,
+    only,
+)
 
 TABLES = "design/tables/notes.yaml"
 MIGRATIONS = "design/migrations.yaml"
@@ -120,6 +129,37 @@ def _table_check(design: Path, name: str, expression: str) -> Path:
     edit(t, _NOTES_INDEXES, f"    checks:\n      - name: {name}\n        expression: "
          f"{expression}\n        description: A rule over two columns.\n{_NOTES_INDEXES}")
     return t
+
+
+def test_create_table_leaves_later_columns_to_their_add_column(design: Path) -> None:
+    add_columns_later(design)
+    d = load_design(design).design
+    first = sql.migration_sql(d, d.migrations[1]).up[0].text
+    assert first.startswith("CREATE TABLE notes (") and "pinned" not in first and "slug" not in first
+    assert "pinned boolean" in sql.create_table(d.tables["notes"]).text  # schema.sql: all
+    ms = sql.migration_sql(d, d.migrations[2])
+    assert [s.render() for s in ms.up] == [
+        "ALTER TABLE notes ADD COLUMN pinned boolean DEFAULT false NOT NULL;",
+        "COMMENT ON COLUMN notes.pinned IS 'Shown first.';",
+        "ALTER TABLE notes ADD COLUMN slug varchar(80);",
+        "ALTER TABLE notes ADD CONSTRAINT notes_slug_key UNIQUE (slug);",
+        "COMMENT ON COLUMN notes.slug IS 'The note''s address.';"]
+    assert [s.render() for s in ms.down] == ["ALTER TABLE notes DROP COLUMN slug;",
+                                             "ALTER TABLE notes DROP COLUMN pinned;"]
+
+
+def test_a_dropped_column_is_created_then_dropped_and_its_down_adds_it_back(
+        design: Path) -> None:
+    drop_column_later(design)
+    d = load_design(design).design
+    assert check(design).findings == []
+    first = sql.migration_sql(d, d.migrations[1]).up[0].text
+    assert "\n  legacy varchar(20) DEFAULT 'none' NOT NULL," in first
+    assert "legacy" not in sql.create_table(d.tables["notes"]).text  # schema.sql: as it is now
+    ms = sql.migration_sql(d, d.migrations[2])
+    assert [s.render() for s in ms.up] == ["ALTER TABLE notes DROP COLUMN legacy;"]
+    assert [s.render() for s in ms.down] == [
+        "ALTER TABLE notes ADD COLUMN legacy varchar(20) DEFAULT 'none' NOT NULL;"]
 
 
 def test_a_table_check_is_created_with_its_table(design: Path) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from designgate.model.design import Column, Design, Index, Migration, Policy, Step, Table
@@ -93,6 +93,47 @@ def _name(table: str, column: str, suffix: str) -> str:
     return name if len(name.encode()) <= 63 else name[: 63 - len(suffix) - 1] + "_" + suffix
 
 
+def as_created(design: Design, table: Table) -> Table:
+    """``table`` as its `create_table` step creates it: without the columns a later
+    `add_column` step of the plan adds (nor the constraints that name them), which that step
+    creates instead."""
+    created, later, dropped = False, set(), []
+    for migration in design.migrations:
+        for step in migration.steps:
+            if step.op == "create_table" and str(step.arg) == table.name:
+                created = True
+            elif created and step.op in ("add_column", "drop_column") \
+                    and isinstance(step.arg, dict) and step.arg.get("table") == table.name:
+                name = str(step.arg.get("column"))
+                if step.op == "add_column":
+                    later.add(name)
+                elif table.column(name) is None and (col := dropped_column(table, step)):
+                    dropped.append(col)
+    if not later and not dropped:
+        return table
+    keep = [c for c in table.columns if c.name not in later] + dropped
+    kept = {c.name for c in keep}
+    return replace(table, columns=keep,
+                   primary_key=[k for k in table.primary_key if k in kept],
+                   unique=[u for u in table.unique if set(u) <= kept],
+                   checks=[k for k in table.checks
+                           if not any(re.search(rf"\b{re.escape(n)}\b", k.expression)
+                                      for n in later)])
+
+
+def dropped_column(table: Table, step: Step) -> Column | None:
+    """The column a `drop_column` step drops, from its `from:` (None without a type)."""
+    before = step.arg.get("from") if isinstance(step.arg, dict) else None
+    if not isinstance(before, dict) or not isinstance(before.get("type"), str):
+        return None
+    default = before.get("default")
+    return Column(table=table.name, name=str(step.arg.get("column")), type=before["type"],
+                  attribute=None, technical=None, nullable=before.get("nullable") is not False,
+                  default=default if isinstance(default, str | int | float | bool) else None,
+                  primary_key=False, unique=False, check=None, description="",
+                  references=None, loc=step.loc.at("drop_column", "from"))
+
+
 def constraint_names(table: Table) -> list[str]:
     """The names of the constraints create_table gives ``table``, in order (repeats kept)."""
     names = [_name(table.name, c.name, "check") for c in table.columns if c.check]
@@ -155,12 +196,15 @@ def _index_column(spec: str) -> str:
     return ident(name) + (f" {rest.upper()}" if rest else "")
 
 
-def comments(design: Design, table: Table) -> list[Sql]:
+def comments(design: Design, table: Table, only: str | None = None) -> list[Sql]:
+    """The table's comment and its columns' (``only``: that column's alone)."""
     out = []
-    if table.description:
+    if table.description and only is None:
         out.append(Sql(f"COMMENT ON TABLE {ident(table.name)} IS "
                        f"{literal(_flat(table.description))}", table.loc))
     for col in table.columns:
+        if only is not None and col.name != only:
+            continue
         text = col.description
         if not text and col.attribute:
             attr = design.attribute(table.entity, col.attribute)
@@ -354,6 +398,7 @@ def step_sql(design: Design, step: Step) -> tuple[list[Sql], list[Sql]]:
         table = design.tables.get(str(arg))
         if table is None:
             return [], []
+        table = as_created(design, table)
         return ([create_table(table), *foreign_keys(table), *comments(design, table)],
                 [Sql(f"DROP TABLE {ident(table.name)}", loc)])
     if step.op == "create_index":
@@ -383,13 +428,23 @@ def step_sql(design: Design, step: Step) -> tuple[list[Sql], list[Sql]]:
         name = f"{ident(str(arg.get('table')))}"
         cname = ident(str(arg.get("column")))
         if step.op == "add_column" and table is not None and col is not None:
-            return ([Sql(f"ALTER TABLE {name} ADD COLUMN {column_definition(col)}", loc),
-                     *foreign_keys(table, only=col.name)],
-                    [Sql(f"ALTER TABLE {name} DROP COLUMN {cname}", loc)])
+            ups = [Sql(f"ALTER TABLE {name} ADD COLUMN {column_definition(col)}", loc)]
+            if col.unique and not col.primary_key:
+                ups.append(Sql(f"ALTER TABLE {name} ADD CONSTRAINT "
+                               f"{ident(_name(table.name, col.name, 'key'))} UNIQUE ({cname})", loc))
+            ups += foreign_keys(table, only=col.name)
+            ups += comments(design, table, only=col.name)
+            return ups, [Sql(f"ALTER TABLE {name} DROP COLUMN {cname}", loc)]
         if step.op == "drop_column":
-            return ([Sql(f"ALTER TABLE {name} DROP COLUMN {cname}", loc)],
-                    [_irreversible(f"column {arg.get('table')}.{arg.get('column')} was "
-                                   "dropped; its data is gone", loc)])
+            drop = [Sql(f"ALTER TABLE {name} DROP COLUMN {cname}", loc)]
+            before = dropped_column(table, step) if table is not None else None
+            if before is None:
+                return drop, [_irreversible(f"column {arg.get('table')}.{arg.get('column')} "
+                                            "was dropped; its data is gone", loc)]
+            # The column comes back as it was, empty (the migration's rollback says so).
+            if not before.nullable and before.default is None:
+                before = replace(before, nullable=True)  # its old rows have no value for it
+            return drop, [Sql(f"ALTER TABLE {name} ADD COLUMN {column_definition(before)}", loc)]
         if step.op == "alter_column" and col is not None:
             return alter_column(col, arg, loc)
     return [], []

@@ -508,7 +508,21 @@ STEP = {
         "create_index": _TEXT,
         "drop_index": _TEXT,
         "add_column": obj({"table": _TEXT, "column": _TEXT}, ("table", "column"), waivable=False),
-        "drop_column": obj({"table": _TEXT, "column": _TEXT}, ("table", "column"), waivable=False),
+        "drop_column": obj(
+            {
+                "table": _TEXT,
+                "column": _TEXT,
+                "from": obj(
+                    {"type": _TEXT,
+                     "nullable": {"type": "boolean"},
+                     "default": {"type": ["string", "number", "boolean", "null"]}},
+                    ("type",),
+                    waivable=False,
+                ),
+            },
+            ("table", "column"),
+            waivable=False,
+        ),
         "alter_column": obj(
             {
                 "table": _TEXT,
