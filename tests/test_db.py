@@ -121,6 +121,25 @@ def test_a_column_dropped_by_a_later_migration(server: str, design: Path) -> Non
     assert report.ok, problems(report)
 
 
+def test_a_column_altered_by_a_later_migration(server: str, design: Path) -> None:
+    """create_table makes tag as it was (varchar(40), nullable), the later step widens it and
+    makes it NOT NULL with a default; the down narrows it back."""
+    edit(design / "tables/notes.yaml", "{name: tag, type: varchar(40)}",
+         "{name: tag, type: varchar(80), nullable: false, default: \"'untagged'\"}")
+    migrations = design / "migrations.yaml"
+    migrations.write_text(migrations.read_text("utf-8") + (
+        '  - id: "0003_tags"\n    description: Longer tags, always one.\n    steps:\n'
+        "      - sql:\n          up: UPDATE notes SET tag = 'untagged' WHERE tag IS NULL;\n"
+        "          down: SELECT 1;\n"
+        "      - alter_column: {table: notes, column: tag, change: widen and require,"
+        " from: {type: varchar(40), nullable: true, default: null}}\n"
+        "    rollback: Narrow the tags again and allow none.\n"
+        "    destructive: {acknowledged: true, note: Every note has a tag after the backfill.}\n"),
+        "utf-8")
+    report = verify(load_design(design).design, server)
+    assert report.ok, problems(report)
+
+
 def test_rows_are_seeded_through_table_checks(server: str, design: Path) -> None:
     """Seeding steps the columns a table check reads to a combination it accepts (both
     defaults are now(): the first try fails), and says which check no values satisfy."""

@@ -117,6 +117,10 @@ def test_alter_column_up_down_and_irreversible_steps(design: Path) -> None:
         "ALTER TABLE notes ALTER COLUMN tag TYPE varchar(40) USING tag::varchar(40)"
         ";"]
     assert only(check(design), "S020") == []  # a widening
+    # The table is created as it was: the step widens a varchar(40) (schema.sql: as it is).
+    created = sql.migration_sql(d, d.migrations[1]).up[0].text
+    assert "\n  tag varchar(40)," in created
+    assert "\n  tag varchar(80)," in sql.create_table(d.tables["notes"]).text
 
 
 # --- table checks ---------------------------------------------------------------------------

@@ -96,22 +96,32 @@ def _name(table: str, column: str, suffix: str) -> str:
 def as_created(design: Design, table: Table) -> Table:
     """``table`` as its `create_table` step creates it: without the columns a later
     `add_column` step of the plan adds (nor the constraints that name them), which that step
-    creates instead."""
+    creates instead; with the columns a later `drop_column` drops (from its `from:`); and
+    with the type, nullability and default a later `alter_column` changes given as they were
+    (its `from:`), so that each step of the plan changes something when it replays."""
     created, later, dropped = False, set(), []
+    before: dict[str, dict[str, Any]] = {}
     for migration in design.migrations:
         for step in migration.steps:
             if step.op == "create_table" and str(step.arg) == table.name:
                 created = True
-            elif created and step.op in ("add_column", "drop_column") \
+            elif created and step.op in ("add_column", "drop_column", "alter_column") \
                     and isinstance(step.arg, dict) and step.arg.get("table") == table.name:
                 name = str(step.arg.get("column"))
                 if step.op == "add_column":
                     later.add(name)
+                elif step.op == "alter_column":
+                    was = step.arg.get("from")
+                    if isinstance(was, dict) and name not in later:
+                        for field in ("type", "nullable", "default"):  # the earliest state
+                            if field in was and field not in before.get(name, {}):
+                                before.setdefault(name, {})[field] = was[field]
                 elif table.column(name) is None and (col := dropped_column(table, step)):
                     dropped.append(col)
-    if not later and not dropped:
+    if not later and not dropped and not before:
         return table
-    keep = [c for c in table.columns if c.name not in later] + dropped
+    keep = [_as_was(c, before.get(c.name)) for c in table.columns if c.name not in later]
+    keep += dropped
     kept = {c.name for c in keep}
     return replace(table, columns=keep,
                    primary_key=[k for k in table.primary_key if k in kept],
@@ -119,6 +129,20 @@ def as_created(design: Design, table: Table) -> Table:
                    checks=[k for k in table.checks
                            if not any(re.search(rf"\b{re.escape(n)}\b", k.expression)
                                       for n in later)])
+
+
+def _as_was(col: Column, was: dict[str, Any] | None) -> Column:
+    if not was:
+        return col
+    changes: dict[str, Any] = {}
+    if isinstance(was.get("type"), str):
+        changes["type"] = was["type"]
+    if isinstance(was.get("nullable"), bool):
+        changes["nullable"] = was["nullable"]
+    if "default" in was and (was["default"] is None or isinstance(was["default"],
+                                                                    str | int | float | bool)):
+        changes["default"] = was["default"]
+    return replace(col, **changes)
 
 
 def dropped_column(table: Table, step: Step) -> Column | None:
