@@ -101,23 +101,21 @@ def as_created(design: Design, table: Table) -> Table:
     (its `from:`), so that each step of the plan changes something when it replays."""
     created, later, dropped = False, set(), []
     before: dict[str, dict[str, Any]] = {}
-    for migration in design.migrations:
-        for step in migration.steps:
-            if step.op == "create_table" and str(step.arg) == table.name:
-                created = True
-            elif created and step.op in ("add_column", "drop_column", "alter_column") \
-                    and isinstance(step.arg, dict) and step.arg.get("table") == table.name:
-                name = str(step.arg.get("column"))
-                if step.op == "add_column":
-                    later.add(name)
-                elif step.op == "alter_column":
-                    was = step.arg.get("from")
-                    if isinstance(was, dict) and name not in later:
-                        for field in ("type", "nullable", "default"):  # the earliest state
-                            if field in was and field not in before.get(name, {}):
-                                before.setdefault(name, {})[field] = was[field]
-                elif table.column(name) is None and (col := dropped_column(table, step)):
-                    dropped.append(col)
+    for step in _table_steps(design).get(table.name, []):
+        if step.op == "create_table":
+            created = True
+        elif created:
+            name = str(step.arg.get("column"))
+            if step.op == "add_column":
+                later.add(name)
+            elif step.op == "alter_column":
+                was = step.arg.get("from")
+                if isinstance(was, dict) and name not in later:
+                    for field in ("type", "nullable", "default"):  # the earliest state
+                        if field in was and field not in before.get(name, {}):
+                            before.setdefault(name, {})[field] = was[field]
+            elif table.column(name) is None and (col := dropped_column(table, step)):
+                dropped.append(col)
     if not later and not dropped and not before:
         return table
     keep = [_as_was(c, before.get(c.name)) for c in table.columns if c.name not in later]
@@ -129,6 +127,26 @@ def as_created(design: Design, table: Table) -> Table:
                    checks=[k for k in table.checks
                            if not any(re.search(rf"\b{re.escape(n)}\b", k.expression)
                                       for n in later)])
+
+
+_STEPS: list[tuple[Design, dict[str, list[Step]]]] = []
+
+
+def _table_steps(design: Design) -> dict[str, list[Step]]:
+    """The steps of the plan that create or change each table's columns, in plan order; one
+    pass per design (kept for the latest design: a check and a build ask per table)."""
+    if _STEPS and _STEPS[0][0] is design:
+        return _STEPS[0][1]
+    out: dict[str, list[Step]] = {}
+    for migration in design.migrations:
+        for step in migration.steps:
+            if step.op == "create_table":
+                out.setdefault(str(step.arg), []).append(step)
+            elif step.op in ("add_column", "drop_column", "alter_column") \
+                    and isinstance(step.arg, dict):
+                out.setdefault(str(step.arg.get("table")), []).append(step)
+    _STEPS[:] = [(design, out)]
+    return out
 
 
 def _as_was(col: Column, was: dict[str, Any] | None) -> Column:

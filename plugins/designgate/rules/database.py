@@ -26,10 +26,10 @@ E = Severity.ERROR
 @lru_cache(maxsize=4096)
 def parse_error(text: str) -> tuple[str, int] | None:
     """PostgreSQL's complaint about ``text`` and its 0-based index, or None if it parses."""
-    from pglast.parser import ParseError, parse_sql
+    from pglast.parser import ParseError, parse_sql_json
 
     try:
-        parse_sql(text)
+        parse_sql_json(text)  # the parse tree as JSON: no Python objects built, ~10x faster
     except ParseError as exc:
         message, index = (*exc.args, 0)[:2]
         return str(message), int(index or 0)
@@ -55,6 +55,9 @@ def column_refs(text: str) -> tuple[str, ...]:
 @lru_cache(maxsize=1024)
 def has_subquery(text: str) -> bool:
     """Whether the statement ``text`` (which parses) holds a subquery."""
+    low = text.lower()
+    if low.count("select") < 2 and "values" not in low and "table" not in low:
+        return False  # no subquery can be written without one of these words
     from pglast import parse_sql
     from pglast.visitors import Visitor
 
