@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from designgate.generate.sql import COMMANDS, ident, literal, table_order
+from designgate.generate.sql import COMMANDS, check_columns, ident, literal, table_order
 from designgate.model.design import Column, Design, Policy, Table
 
 ROWS = 4
@@ -307,8 +307,9 @@ def _next_combination(table: Table, expression: str, choice: dict[str, int], i: 
     """Step the values of the columns a table check reads to their next combination, like an
     odometer (a column with a default starts at the default, then tries the candidates);
     False once every combination was tried. Foreign keys keep their parent's value."""
+    reads = set(check_columns(table, expression))
     for col in table.columns:
-        if not re.search(rf"\b{re.escape(col.name)}\b", expression):
+        if col.name not in reads:
             continue
         if col.references is not None and seeded.rows.get(col.references.table):
             continue

@@ -10,11 +10,10 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from designgate.findings import Severity
+from designgate.generate.sql import check_columns
 from designgate.model import sqltypes
 from designgate.model.design import Attribute, Column, Design, Endpoint, Table
 from designgate.model.source import Loc
-from designgate.rules.database import column_refs as sql_column_refs
-from designgate.rules.database import parse_error
 from designgate.rules.registry import Hit, register
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -512,25 +511,10 @@ def unknown_key_column(design: Design) -> Iterator[Hit]:
                     yield Hit(item, f"{what} of table '{t.name}' names unknown column "
                               f"'{name}'{_dym(name, names)}")
         for check in t.checks:
-            for name in _check_columns(t, check.expression):
+            for name in check_columns(t, check.expression):
                 if name not in names:
                     yield Hit(check.loc.at("expression"), f"check '{check.name}' of table "
                               f"'{t.name}' names unknown column '{name}'{_dym(name, names)}")
-
-
-def _check_columns(table: Table, expression: str) -> list[str]:
-    """The columns of ``table`` a check expression names (`col` or `table.col`), each once;
-    nothing when it does not parse (S019 says why)."""
-    wrapped = f"SELECT 1 WHERE ({expression})"
-    if parse_error(wrapped) is not None:
-        return []
-    out: list[str] = []
-    for ref in sql_column_refs(wrapped):
-        parts = ref.split(".")
-        name = parts[-1] if len(parts) == 1 or parts[:-1] == [table.name] else None
-        if name and name != "*" and name not in out:
-            out.append(name)
-    return out
 
 
 @register("S018", "duplicate-index", W, "Two indexes of a table index the same thing.")
