@@ -85,8 +85,12 @@ def column_definition(col: Column) -> str:
     if not col.nullable or col.primary_key:
         parts.append("NOT NULL")
     if col.check:
-        parts.append(f"CONSTRAINT {ident(_name(col.table, col.name, 'check'))} CHECK ({col.check})")
+        parts.append(f"CONSTRAINT {ident(_check_name(col))} CHECK ({col.check})")
     return " ".join(parts)
+
+
+def _check_name(col: Column) -> str:
+    return _name(col.table, col.name, "check")
 
 
 def _name(table: str, column: str, suffix: str) -> str:
@@ -230,32 +234,31 @@ def check_columns(table: Table, expression: str) -> list[str]:
     return out
 
 
+def _constraints(table: Table) -> list[tuple[str, str]]:
+    """(name, definition) of the table constraints create_table writes after the columns."""
+    out = []
+    if table.key_columns:
+        out.append((table.name + "_pkey",
+                    f"PRIMARY KEY ({', '.join(ident(k) for k in table.key_columns)})"))
+    out += [_unique(table, col) for col in table.columns if col.unique and not col.primary_key]
+    out += [(_name(table.name, "_".join(group), "key"),
+             f"UNIQUE ({', '.join(ident(c) for c in group)})") for group in table.unique]
+    return out + [(k.name, f"CHECK ({k.expression})") for k in table.checks]
+
+
+def _unique(table: Table, col: Column) -> tuple[str, str]:
+    return _name(table.name, col.name, "key"), f"UNIQUE ({ident(col.name)})"
+
+
 def constraint_names(table: Table) -> list[str]:
     """The names of the constraints create_table gives ``table``, in order (repeats kept)."""
-    names = [_name(table.name, c.name, "check") for c in table.columns if c.check]
-    if table.key_columns:
-        names.append(table.name + "_pkey")
-    names += [_name(table.name, c.name, "key") for c in table.columns
-              if c.unique and not c.primary_key]
-    names += [_name(table.name, "_".join(group), "key") for group in table.unique]
-    return names + [k.name for k in table.checks]
+    return [_check_name(c) for c in table.columns if c.check] + \
+        [name for name, _ in _constraints(table)]
 
 
 def create_table(table: Table) -> Sql:
     lines = [column_definition(c) for c in table.columns]
-    keys = table.key_columns
-    if keys:
-        lines.append(f"CONSTRAINT {ident(table.name + '_pkey')} PRIMARY KEY "
-                     f"({', '.join(ident(k) for k in keys)})")
-    for col in table.columns:
-        if col.unique and not col.primary_key:
-            lines.append(f"CONSTRAINT {ident(_name(table.name, col.name, 'key'))} UNIQUE "
-                         f"({ident(col.name)})")
-    for group in table.unique:
-        lines.append(f"CONSTRAINT {ident(_name(table.name, '_'.join(group), 'key'))} UNIQUE "
-                     f"({', '.join(ident(c) for c in group)})")
-    for check in table.checks:
-        lines.append(f"CONSTRAINT {ident(check.name)} CHECK ({check.expression})")
+    lines += [f"CONSTRAINT {ident(name)} {definition}" for name, definition in _constraints(table)]
     body = ",\n  ".join(lines)
     return Sql(f"CREATE TABLE {ident(table.name)} (\n  {body}\n)", table.loc)
 
@@ -526,8 +529,9 @@ def step_sql(design: Design, step: Step) -> tuple[list[Sql], list[Sql]]:
         if step.op == "add_column" and table is not None and col is not None:
             ups = [Sql(f"ALTER TABLE {name} ADD COLUMN {column_definition(col)}", loc)]
             if col.unique and not col.primary_key:
-                ups.append(Sql(f"ALTER TABLE {name} ADD CONSTRAINT "
-                               f"{ident(_name(table.name, col.name, 'key'))} UNIQUE ({cname})", loc))
+                key, definition = _unique(table, col)
+                ups.append(Sql(f"ALTER TABLE {name} ADD CONSTRAINT {ident(key)} {definition}",
+                               loc))
             ups += foreign_keys(table, only=col.name)
             ups += comments(design, table, only=col.name)
             return ups, [Sql(f"ALTER TABLE {name} DROP COLUMN {cname}", loc)]
