@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
@@ -53,3 +55,9 @@ class Finding:
 
     def json_pointer(self) -> str:
         return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in self.pointer)
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    """``; did you mean 'x'?`` for the option closest to ``word``, or nothing."""
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""

@@ -7,7 +7,6 @@ finding at its ``file:line:col``; only a missing design directory raises.
 
 from __future__ import annotations
 
-import difflib
 import errno
 import os
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from designgate.findings import Finding, Severity, Span
+from designgate.findings import Finding, Severity, Span, did_you_mean
 from designgate.load.format import KINDS, SCHEMAS_BY_KIND, SEVERITY_SETTING
 from designgate.load.refs import RefResolver
 from designgate.load.yaml_source import read_yaml
@@ -245,7 +244,7 @@ class _Loader:
                             f"holds (one of {', '.join(KINDS)})")
             else:
                 self.report("L014", Loc(source, ("kind",)),
-                            f"unknown kind '{kind}'{_did_you_mean(str(kind), KINDS)}")
+                            f"unknown kind '{kind}'{did_you_mean(str(kind), KINDS)}")
             return None
         source.kind = kind
         errors = () if _surely_valid(kind, doc.data) else _validator(kind).iter_errors(doc.data)
@@ -264,7 +263,7 @@ class _Loader:
                 if key in known or key.startswith("x-"):
                     continue
                 self.report("L003", loc.at(key), f"unknown key '{key}'"
-                            f"{_did_you_mean(key, known)}", key=True)
+                            f"{did_you_mean(key, known)}", key=True)
         elif v == "required":
             missing = err.message.split("'")[1] if "'" in err.message else "?"
             self.report("L005", loc, f"missing required field '{missing}'")
@@ -279,7 +278,7 @@ class _Loader:
             allowed = err.validator_value if v == "enum" else [err.validator_value]
             words = [str(a) for a in allowed]
             self.report("L006", loc, f"'{err.instance}' is not allowed here; use one of "
-                        f"{', '.join(words)}{_did_you_mean(str(err.instance), words)}")
+                        f"{', '.join(words)}{did_you_mean(str(err.instance), words)}")
         elif v in ("minProperties", "maxProperties"):
             self.report("L006", loc, "a migration step holds exactly one operation "
                         "(create_table, add_column, ...)")
@@ -774,11 +773,6 @@ def _rel(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except (ValueError, OSError, RuntimeError):  # not below root; a symlink loop (3.11)
         return path.as_posix()
-
-
-def _did_you_mean(word: str, options: Any) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def _json_type(v: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,26 @@ class Loc:
     @property
     def file(self) -> str:
         return self.source.rel
+
+    @property
+    def raw(self) -> Any:
+        """The YAML value here as written (lists keep their original positions); None when
+        there is none."""
+        node: Any = self.source.data
+        for p in self.pointer:
+            try:
+                node = node[p]
+            except (KeyError, IndexError, TypeError):
+                return None
+        return node
+
+    def strings(self) -> Iterator[tuple[Loc, str]]:
+        """The string items of the list here, each with its own location."""
+        items = self.raw
+        if isinstance(items, list):
+            for i, x in enumerate(items):
+                if isinstance(x, str):
+                    yield self.at(i), x
 
     def has(self, *sub: str | int) -> bool:
         """Whether the sub-node was written in the file (not defaulted)."""

@@ -6,40 +6,18 @@ deferred".
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
-from designgate.findings import Severity
+from designgate.findings import Severity, did_you_mean
 from designgate.model.design import Design, Policy, Table
-from designgate.model.source import Loc
 from designgate.rules.registry import Hit, register
 
 E, W = Severity.ERROR, Severity.WARNING
 
 #: PostgreSQL's pseudo-role every role belongs to; valid in a policy's `TO` list.
 PG_PUBLIC = "public"
-
-
-def _dym(word: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
-
-
-def _strings(loc: Loc) -> Iterator[tuple[Loc, str]]:
-    """The string items of the list at ``loc``, each with its own location."""
-    node: Any = loc.source.data
-    for p in loc.pointer:
-        try:
-            node = node[p]
-        except (KeyError, IndexError, TypeError):
-            return
-    if isinstance(node, list):
-        for i, x in enumerate(node):
-            if isinstance(x, str):
-                yield loc.at(i), x
 
 
 # --- endpoints and the auth model ------------------------------------------------------------
@@ -86,7 +64,7 @@ def unknown_permission(design: Design) -> Iterator[Hit]:
         if p is not None and not ep.public and p not in design.permissions:
             yield Hit(ep.loc.at("permission"), f"endpoint '{ep.id}' requires permission "
                       f"'{p}', which the auth model does not define"
-                      f"{_dym(p, design.permissions)}")
+                      f"{did_you_mean(p, design.permissions)}")
 
 
 @register("A010", "auth-model-missing", E, "Endpoints are protected but there is no auth model.")
@@ -136,10 +114,10 @@ def role_unknown_permission(design: Design) -> Iterator[Hit]:
     ```
     """
     for role in design.roles.values():
-        for loc, p in _strings(role.loc.at("permissions")):
+        for loc, p in role.loc.at("permissions").strings():
             if p not in design.permissions:
                 yield Hit(loc, f"role '{role.name}' grants unknown permission '{p}'"
-                          f"{_dym(p, design.permissions)}")
+                          f"{did_you_mean(p, design.permissions)}")
 
 
 @register("A009", "role-inheritance", E, "A role inherits an unknown role, or roles inherit in a cycle.")
@@ -156,10 +134,10 @@ def role_inheritance(design: Design) -> Iterator[Hit]:
     ```
     """
     for role in design.roles.values():
-        for loc, parent in _strings(role.loc.at("inherits")):
+        for loc, parent in role.loc.at("inherits").strings():
             if parent not in design.roles:
                 yield Hit(loc, f"role '{role.name}' inherits unknown role '{parent}'"
-                          f"{_dym(parent, design.roles)}")
+                          f"{did_you_mean(parent, design.roles)}")
     reported: set[frozenset[str]] = set()
     for role in design.roles.values():
         cycle = _cycle(design, role.name)
@@ -167,7 +145,7 @@ def role_inheritance(design: Design) -> Iterator[Hit]:
             continue
         reported.add(frozenset(cycle))
         first = cycle[1] if len(cycle) > 1 else role.name
-        loc = next((lc for lc, p in _strings(role.loc.at("inherits")) if p == first),
+        loc = next((lc for lc, p in role.loc.at("inherits").strings() if p == first),
                    role.loc.at("inherits"))
         yield Hit(loc, f"roles inherit in a cycle: {' → '.join([*cycle, role.name])}; "
                   "remove one of the inheritances")
@@ -256,10 +234,10 @@ def policy_unknown_role(design: Design) -> Iterator[Hit]:
     ```
     """
     for pol in design.policies:
-        for loc, r in _strings(pol.loc.at("roles")):
+        for loc, r in pol.loc.at("roles").strings():
             if r not in design.roles and r != PG_PUBLIC:
                 yield Hit(loc, f"policy '{pol.name}' names unknown role '{r}'"
-                          f"{_dym(r, design.roles)}")
+                          f"{did_you_mean(r, design.roles)}")
 
 
 @register("A008", "policy-unknown-table", E, "An RLS policy is on an unknown table.")
@@ -276,7 +254,7 @@ def policy_unknown_table(design: Design) -> Iterator[Hit]:
     for pol in design.policies:
         if pol.table not in design.tables:
             yield Hit(pol.loc.at("table"), f"policy '{pol.name}' is on unknown table "
-                      f"'{pol.table}'{_dym(pol.table, design.tables)}")
+                      f"'{pol.table}'{did_you_mean(pol.table, design.tables)}")
 
 
 @register("A011", "policy-clause-command", E, "A policy clause PostgreSQL rejects for its command.")
@@ -347,7 +325,7 @@ def _unknown_columns(design: Design, pol: Policy, table: Table, clause: str,
         if not _has_column(target, name):
             shown = f"{qualifier}.{name}" if qualifier else name
             yield (f"policy '{pol.name}' reads column '{shown}' in `{clause}`, which table "
-                   f"'{target.name}' does not have{_dym(name, names)}")
+                   f"'{target.name}' does not have{did_you_mean(name, names)}")
 
 
 def _table_named(design: Design, name: str) -> Table | None:
@@ -556,7 +534,7 @@ def permission_denied_by_rls(design: Design) -> Iterator[Hit]:
         if perm not in holders:
             holders[perm] = [r for r in design.roles if perm in design.role_permissions(r)]
         reads = ep.method.upper() in ("GET", "HEAD")
-        listed = list(_strings(ep.loc.at("tables")))
+        listed = list(ep.loc.at("tables").strings())
         for loc, table in listed:
             if table in by_table:
                 shut = [r for r in holders[perm] if not _allowed(design, by_table[table], r, _READS)]

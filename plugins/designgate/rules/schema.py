@@ -5,11 +5,10 @@ Seed non-negotiable: "Schema design must align with the data dictionary — no a
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
-from designgate.findings import Severity
+from designgate.findings import Severity, did_you_mean
 from designgate.generate.sql import check_columns
 from designgate.model import sqltypes
 from designgate.model.design import Attribute, Column, Design, Endpoint, Table
@@ -20,31 +19,6 @@ E, W = Severity.ERROR, Severity.WARNING
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def _dym(word: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
-
-
-def _raw(loc: Loc) -> Any:
-    """The YAML value at ``loc`` as written (lists keep their original positions)."""
-    node: Any = loc.source.data
-    for p in loc.pointer:
-        try:
-            node = node[p]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return node
-
-
-def _strings(loc: Loc) -> Iterator[tuple[Loc, str]]:
-    """The string items of the list at ``loc``, each with its own location."""
-    items = _raw(loc)
-    if isinstance(items, list):
-        for i, x in enumerate(items):
-            if isinstance(x, str):
-                yield loc.at(i), x
 
 
 def _dictionary_applies(design: Design) -> bool:
@@ -117,7 +91,7 @@ def table_without_entity(design: Design) -> Iterator[Hit]:
                       "relationship if it joins two entities)")
         elif t.entity not in design.entities:
             yield Hit(t.loc.at("entity"), f"table '{t.name}' maps to unknown entity "
-                      f"'{t.entity}'{_dym(t.entity, design.entities)}")
+                      f"'{t.entity}'{did_you_mean(t.entity, design.entities)}")
 
 
 @register("S002", "orphan-column", E, "A column stores no dictionary attribute and is not technical.")
@@ -151,11 +125,11 @@ def orphan_column(design: Design) -> Iterator[Hit]:
             if entity is None:
                 if ent:  # an unknown table entity is reported once by S001
                     yield Hit(c.loc.at("attribute"), f"column '{t.name}.{c.name}' maps to "
-                              f"unknown entity '{ent}'{_dym(ent, design.entities)}")
+                              f"unknown entity '{ent}'{did_you_mean(ent, design.entities)}")
             elif attr not in entity.attributes:
                 yield Hit(c.loc.at("attribute"), f"column '{t.name}.{c.name}' maps to "
                           f"'{entity_name}.{attr}', which the dictionary does not define"
-                          f"{_dym(attr, entity.attributes)}")
+                          f"{did_you_mean(attr, entity.attributes)}")
             continue
         if c.technical is not None:
             continue
@@ -172,7 +146,7 @@ def orphan_column(design: Design) -> Iterator[Hit]:
                 "; map it with `attribute:` or declare `technical:`")
         where = f"entity '{entity.name}' has no attribute '{c.name}'" if entity else (
             f"table '{t.name}' has no entity")
-        dym = _dym(c.name, entity.attributes) if entity else ""
+        dym = did_you_mean(c.name, entity.attributes) if entity else ""
         yield Hit(c.loc.at("name"), f"orphan column '{t.name}.{c.name}': {where}{hint}{dym}")
 
 
@@ -247,7 +221,7 @@ def relationship_unknown(design: Design) -> Iterator[Hit]:
         for rel in ent.relationships:
             if rel.entity and rel.entity not in design.entities:
                 yield Hit(rel.loc.at("entity"), f"entity '{ent.name}' has a relationship to "
-                          f"unknown entity '{rel.entity}'{_dym(rel.entity, design.entities)}")
+                          f"unknown entity '{rel.entity}'{did_you_mean(rel.entity, design.entities)}")
             if rel.through is None:
                 continue
             if rel.kind != "many-to-many":
@@ -257,7 +231,7 @@ def relationship_unknown(design: Design) -> Iterator[Hit]:
             elif rel.through not in design.tables and design.tables:
                 yield Hit(rel.loc.at("through"), f"join table '{rel.through}' of "
                           f"{ent.name} and {rel.entity} is not a table of the schema"
-                          f"{_dym(rel.through, design.tables)}")
+                          f"{did_you_mean(rel.through, design.tables)}")
 
 
 @register("S022", "relationship-not-stored", W,
@@ -415,11 +389,11 @@ def unknown_reference(design: Design) -> Iterator[Hit]:
         target = design.tables.get(fk.table)
         if target is None:
             yield Hit(fk.loc.at("table"), f"column '{t.name}.{c.name}' references unknown "
-                      f"table '{fk.table}'{_dym(fk.table, design.tables)}")
+                      f"table '{fk.table}'{did_you_mean(fk.table, design.tables)}")
         elif target.column(fk.column) is None:
             yield Hit(fk.loc.at("column"), f"column '{t.name}.{c.name}' references unknown "
                       f"column '{fk.table}.{fk.column}'"
-                      f"{_dym(fk.column, [x.name for x in target.columns])}")
+                      f"{did_you_mean(fk.column, [x.name for x in target.columns])}")
         elif not _is_key(target, fk.column):
             yield Hit(fk.loc.at("column"), f"column '{t.name}.{c.name}' references "
                       f"'{fk.table}.{fk.column}', which is neither the primary key nor unique; "
@@ -501,20 +475,20 @@ def unknown_key_column(design: Design) -> Iterator[Hit]:
     for t in design.tables.values():
         names = [c.name for c in t.columns]
         lists: list[tuple[str, Loc]] = [("primary key", t.loc.at("primary_key"))]
-        uniques = _raw(t.loc.at("unique"))
+        uniques = t.loc.at("unique").raw
         if isinstance(uniques, list):
             lists += [("unique constraint", t.loc.at("unique", i)) for i in range(len(uniques))]
         lists += [(f"index '{ix.name}'", ix.loc.at("columns")) for ix in t.indexes]
         for what, loc in lists:
-            for item, name in _strings(loc):
+            for item, name in loc.strings():
                 if name not in names:
                     yield Hit(item, f"{what} of table '{t.name}' names unknown column "
-                              f"'{name}'{_dym(name, names)}")
+                              f"'{name}'{did_you_mean(name, names)}")
         for check in t.checks:
             for name in check_columns(t, check.expression):
                 if name not in names:
                     yield Hit(check.loc.at("expression"), f"check '{check.name}' of table "
-                              f"'{t.name}' names unknown column '{name}'{_dym(name, names)}")
+                              f"'{t.name}' names unknown column '{name}'{did_you_mean(name, names)}")
 
 
 @register("S018", "duplicate-index", W, "Two indexes of a table index the same thing.")
@@ -566,11 +540,11 @@ def _resolve(design: Design, ep: Endpoint, column: str) -> tuple[Table, str] | s
                 f"{len(ep.tables) or 'no'} tables; write it as table.column")
     table = design.tables.get(tname)
     if table is None:
-        return f"column '{column}' names unknown table '{tname}'{_dym(tname, design.tables)}"
+        return f"column '{column}' names unknown table '{tname}'{did_you_mean(tname, design.tables)}"
     if table.column(cname) is None:
         names = [c.name for c in table.columns]
         return (f"column '{column}': table '{tname}' has no column '{cname}'"
-                f"{_dym(cname, names)}")
+                f"{did_you_mean(cname, names)}")
     return table, cname
 
 
@@ -833,11 +807,11 @@ def migration_unknown_name(design: Design) -> Iterator[Hit]:
             if st.op in ("create_table", "enable_rls") and isinstance(st.arg, str):
                 if st.arg not in design.tables:
                     yield Hit(loc, f"migration '{mg.id}': {st.op} names unknown table "
-                              f"'{st.arg}'{_dym(st.arg, design.tables)}")
+                              f"'{st.arg}'{did_you_mean(st.arg, design.tables)}")
             elif st.op == "create_index" and isinstance(st.arg, str):
                 if st.arg not in index_table:
                     yield Hit(loc, f"migration '{mg.id}': create_index names '{st.arg}', which "
-                              f"no table defines{_dym(st.arg, index_table)}")
+                              f"no table defines{did_you_mean(st.arg, index_table)}")
             elif st.op in ("add_column", "alter_column") and isinstance(st.arg, dict):
                 tname, cname = st.arg.get("table"), st.arg.get("column")
                 if not isinstance(tname, str):
@@ -845,8 +819,8 @@ def migration_unknown_name(design: Design) -> Iterator[Hit]:
                 table = design.tables.get(tname)
                 if table is None:
                     yield Hit(loc.at("table"), f"migration '{mg.id}': {st.op} names unknown "
-                              f"table '{tname}'{_dym(tname, design.tables)}")
+                              f"table '{tname}'{did_you_mean(tname, design.tables)}")
                 elif isinstance(cname, str) and table.column(cname) is None:
                     names = [c.name for c in table.columns]
                     yield Hit(loc.at("column"), f"migration '{mg.id}': {st.op} names unknown "
-                              f"column '{tname}.{cname}'{_dym(cname, names)}")
+                              f"column '{tname}.{cname}'{did_you_mean(cname, names)}")
