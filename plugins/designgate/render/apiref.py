@@ -53,8 +53,7 @@ def split_by_tag(document: dict[str, Any]) -> dict[str, list[tuple[str, str, dic
 
 
 def api_pages(document: dict[str, Any], schemas_url: Callable[[str], str],
-              templates_dir: Path | None = None, failures: list[str] | None = None
-              ) -> tuple[dict[str, str], str]:
+              templates_dir: Path | None, failures: list[str]) -> tuple[dict[str, str], str]:
     """Markdown per tag (operations only) and for the schemas page.
 
     A page of one resource is rendered from a document holding only its operations and the
@@ -66,7 +65,6 @@ def api_pages(document: dict[str, Any], schemas_url: Callable[[str], str],
     becomes a notice on its page, and a line in ``failures``; the other pages still render.
     """
     writer = _writer(templates_dir)
-    failed = failures if failures is not None else []
     schemas = (document.get("components") or {}).get("schemas") or {}
     pages: dict[str, str] = {}
     for tag, ops in split_by_tag(document).items():
@@ -80,9 +78,9 @@ def api_pages(document: dict[str, Any], schemas_url: Callable[[str], str],
                               "schemas": {n: schemas[n] for n in schemas if n in names}}
         part["dg_part"] = "paths"
         part["dg_schemas_url"] = schemas_url(tag)
-        pages[tag] = _write(writer, part, f"the operations of '{tag}'", failed)
+        pages[tag] = _write(writer, part, f"the operations of '{tag}'", failures)
     whole = {**document, "paths": {}, "dg_part": "schemas", "dg_schemas_url": ""}
-    return pages, _write(writer, whole, "the schemas", failed)
+    return pages, _write(writer, whole, "the schemas", failures)
 
 
 def _writer(templates_dir: Path | None) -> Any:

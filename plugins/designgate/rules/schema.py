@@ -80,11 +80,9 @@ def table_without_entity(design: Design) -> Iterator[Hit]:
     """
     if not _dictionary_applies(design):
         return
-    joins = {r.through for e in design.entities.values() for r in e.relationships
-             if r.kind == "many-to-many" and r.through}
     for t in design.tables.values():
         if t.entity is None:
-            if t.name in joins:
+            if design.joined_by(t.name):
                 continue
             yield Hit(t.loc.at("name"), f"table '{t.name}' names no dictionary entity; add "
                       "`entity:` (or name it as the `through:` table of a many-to-many "
