@@ -262,10 +262,10 @@ def relationship_not_stored(design: Design) -> Iterator[Hit]:
     for t in design.tables.values():
         if t.entity:
             stores.setdefault(t.entity, set()).add(t.name)
-    links = {(t.name, c.references.table) for t, c in _columns(design) if c.references}
-    targets: dict[str, set[str]] = {}
-    for src, dst in links:
-        targets.setdefault(src, set()).add(dst)
+    targets: dict[str, set[str]] = {}  # table -> the tables its foreign keys reference
+    for t, c in _columns(design):
+        if c.references:
+            targets.setdefault(t.name, set()).add(c.references.table)
 
     def linked(a: set[str], b: set[str]) -> bool:
         return any(targets.get(x, set()) & b for x in a)
