@@ -301,7 +301,7 @@ def _table(r: Resource) -> str:
     cols = [
         '{name: id, type: uuid, primary_key: true, technical: key, '
         'default: gen_random_uuid()}',
-        "{name: owner_id, type: uuid, nullable: false, "
+        "{name: owner_id, type: uuid, nullable: false, owner: true, "
         "references: {table: users, column: id, on_delete: cascade}}",
     ]
     if r.parent is not None:
@@ -470,25 +470,32 @@ def _auth(res: list[Resource], roles: list[str]) -> str:
         "roles:",
     ]
     for role in roles:
-        out += [f"  - name: {role}", f"    description: Works with the {role} resources."]
+        out += [f"  - name: {role}", f"    description: Works with the {role} resources.",
+                "    tables: [{table: users, access: read}]  # the caller's own account"]
         if perms_of[role]:
             out.append(f"    permissions: [{', '.join(perms_of[role])}]")
     out.append("permissions:")
     for p in perms:
         res_name, action = p.split(":")
         out.append(f"  - {{name: \"{p}\", description: {action.capitalize()} own {res_name}.}}")
+    # One permissive policy per role and command, for exactly the commands the resource's
+    # endpoints use (least privilege); the setting is read once per statement, missing_ok.
+    me = "(select current_setting('app.user_id', true)::uuid)"
+    commands = {"list": "select", "get": "select", "create": "insert", "update": "update",
+                "delete": "delete"}
     out.append("policies:")
     for r in res:
-        out += [
-            f"  - name: {r.table}_owner_all", f"    table: {r.table}", "    command: all",
-            f"    roles: [{r.role}]",
-            "    using: \"owner_id = current_setting('app.user_id')::uuid\"",
-            "    with_check: \"owner_id = current_setting('app.user_id')::uuid\"",
-        ]
+        for command in dict.fromkeys(commands[op] for op in r.ops):
+            out += [f"  - name: {r.table}_owner_{command}", f"    table: {r.table}",
+                    f"    command: {command}", f"    roles: [{r.role}]"]
+            if command != "insert":
+                out.append(f"    using: \"owner_id = {me}\"")
+            if command in ("insert", "update"):
+                out.append(f"    with_check: \"owner_id = {me}\"")
     out += [
         "  - name: users_self_select", "    table: users", "    command: select",
         f"    roles: [{', '.join(roles)}]",
-        "    using: \"id = current_setting('app.user_id')::uuid\"",
+        f"    using: \"id = {me}\"",
     ]
     return "\n".join(out) + "\n"
 
@@ -506,8 +513,8 @@ def _users_table() -> str:
 
 
 def _migrations(res: list[Resource], roles: list[str]) -> str:
-    """Executable on PostgreSQL (``db verify``): the citext extension and the roles first,
-    table privileges for the roles last."""
+    """Executable on PostgreSQL (``db verify``): the citext extension and the roles first;
+    each enable_rls step grants the roles exactly what their policies use."""
     quoted = [f'"{r}"' for r in roles]
     out = [
         "kind: migrations", "migrations:",
@@ -530,15 +537,6 @@ def _migrations(res: list[Resource], roles: list[str]) -> str:
             f"      - enable_rls: {r.table}",
             f"    rollback: Drop the {r.table} table (its indexes go with it).",
         ]
-    out += [
-        f'  - id: "{len(res) + 1:04d}_grants"', "    description: Table privileges of the roles.",
-        "    steps:", "      - sql:",
-        "          up: GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "
-        + ", ".join(quoted) + ";",
-        "          down: REVOKE ALL ON ALL TABLES IN SCHEMA public FROM "
-        + ", ".join(quoted) + ";",
-        "    rollback: Revoke the privileges.",
-    ]
     return "\n".join(out) + "\n"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -80,5 +81,32 @@ def drop_column_later(design: Path) -> None:
         "    steps:\n      - drop_column: {table: notes, column: legacy,"
         " from: {type: varchar(20), nullable: false, default: \"'none'\"}}\n"
         "    rollback: The column comes back with its default; its values are gone.\n"
+        "    lock_timeout: 5s\n    statement_timeout: 1min\n"
         "    destructive: {acknowledged: true, note: Nothing has read legacy since 0002.}\n"),
         "utf-8")
+
+
+DATABASE_URL_ENV = "DESIGNGATE_TEST_DATABASE_URL"
+
+
+def database_url() -> str:
+    """The test server's URL; skips without one, but fails under CI=true (never a skip)."""
+    import pytest
+    from designgate.db.verify import VerifyError, connect
+
+    url = os.environ.get(DATABASE_URL_ENV)
+    why = ""
+    if not url:
+        why = (f"{DATABASE_URL_ENV} is not set (a PostgreSQL URL whose user may create "
+               "databases and roles)")
+    else:
+        try:
+            connect(url).close()
+        except VerifyError as exc:
+            why = f"PostgreSQL at {DATABASE_URL_ENV} is not usable: {exc}"
+    if why:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true but {why}")
+        pytest.skip(why)
+    assert url is not None
+    return url

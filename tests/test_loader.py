@@ -608,7 +608,9 @@ def test_generated_design_loads_every_item(tmp_path: Path, n: int) -> None:
     assert len({e.id for e in d.endpoints}) == n
     assert len(d.tables) == resources + 1  # plus users
     assert len(d.requirements) == len(d.flows) == len(d.screens) == resources
-    assert len(d.migrations) == resources + 2  # users first, the grants last
+    assert len(d.migrations) == resources + 1  # users first; enable_rls grants per table
+    # one policy per command a resource's endpoints use (list and get share select), + users
+    assert len(d.policies) == n // 5 * 4 + {0: 0, 1: 1, 2: 2, 3: 2, 4: 3}[n % 5] + 1
     assert len(d.roles) == 4 + n // 250
 
 

@@ -166,9 +166,23 @@ def test_a012_policies_of_a_table_rls_never_enables(design: Path) -> None:
 # --- A013 permission denied by RLS ---------------------------------------------------------
 
 
+SELECT_NOTES = "    table: notes\n    command: select\n    roles: [reader]"
+INSERT_NOTES = "    table: notes\n    command: insert\n    roles: [writer]"
+
+
+def _without(auth: Path, *names: str) -> None:
+    """Drop the policies ``names`` (each a whole list item) from auth.yaml."""
+    text = auth.read_text(encoding="utf-8")
+    for name in names:
+        start = text.index(f"  - name: {name}\n")
+        nxt = text.find("\n  - name: ", start + 1)
+        text = text[:start] + (text[nxt + 1:] if nxt != -1 else "")
+    auth.write_text(text, encoding="utf-8")
+
+
 def test_a013_a_role_that_may_read_but_no_policy_lets_it(design: Path) -> None:
     auth, api = design / "auth.yaml", design / "api/notes.yaml"
-    edit(auth, "    command: all\n    roles: [reader, writer]", "    command: all\n    roles: [writer]")
+    edit(auth, SELECT_NOTES, SELECT_NOTES.replace("[reader]", "[writer]"))
     report = check(design)
     hits = only(report, "A013")
     # listNotes and getNote need notes:read, which reader holds; writer is covered.
@@ -177,38 +191,49 @@ def test_a013_a_role_that_may_read_but_no_policy_lets_it(design: Path) -> None:
     f = assert_finding(report, "A013", API, line_of(api, "tables: [notes]"))
     assert f.severity.name == "WARNING"
     assert f.message == ("role 'reader' may call 'listNotes' (notes:read) but no RLS policy on "
-                         "'notes' lets it read its rows; add it to a policy of 'notes' or "
-                         "narrow the permission")
+                         "'notes' lets it select; add it to a policy of 'notes' for that, "
+                         "narrow the permission, or correct `tables:`")
 
 
 def test_a013_inherited_roles_and_public_count(design: Path) -> None:
     auth = design / "auth.yaml"
     # writer inherits reader: a policy for reader covers it (PostgreSQL role membership).
-    edit(auth, "    command: all\n    roles: [reader, writer]", "    command: all\n    roles: [reader]")
+    edit(auth, INSERT_NOTES, INSERT_NOTES.replace("[writer]", "[reader]"))
     assert only(check(design), "A013") == []
-    edit(auth, "    command: all\n    roles: [reader]", "    command: all\n    roles: [public]")
+    edit(auth, INSERT_NOTES.replace("[writer]", "[reader]"),
+         INSERT_NOTES.replace("[writer]", "[public]"))
     assert only(check(design), "A013") == []
-    edit(auth, "    command: all\n    roles: [public]", "    command: all\n    roles: []")
+    edit(auth, INSERT_NOTES.replace("[writer]", "[public]"),
+         INSERT_NOTES.replace("[writer]", "[]"))
     assert only(check(design), "A013") == []
 
 
 def test_a013_a_write_endpoint_needs_a_write_policy(design: Path) -> None:
     auth, api = design / "auth.yaml", design / "api/notes.yaml"
-    edit(auth, "    command: all\n", "    command: select\n")
-    edit(auth, "    with_check: \"author_id = current_setting('app.user_id')::uuid\"\n", "")
+    _without(auth, "notes_owner_insert", "notes_owner_update", "notes_owner_delete")
     report = check(design)
     hits = sorted((f.span.line, f.message) for f in only(report, "A013") if f.span)
+    # createNote inserts, updateNote updates, deleteNote deletes: one finding each.
     assert [line for line, _ in hits] == [line_of(api, "tables: [notes]", n) for n in (2, 4, 5)]
-    assert hits[0][1] == ("role 'writer' may call 'createNote' (POST, notes:write) but no RLS "
-                          "policy on its tables lets it insert, update or delete; add a write "
-                          "policy for it or narrow the permission")
+    assert "'createNote'" in hits[0][1] and "lets it insert" in hits[0][1]
+    assert "'updateNote'" in hits[1][1] and "lets it update" in hits[1][1]
+    assert "'deleteNote'" in hits[2][1] and "lets it delete" in hits[2][1]
+
+
+def test_a013_a_write_endpoint_is_checked_per_table_and_command(design: Path) -> None:
+    """Any one writable table used to satisfy A013; now each table's declared access counts."""
+    auth, api = design / "auth.yaml", design / "api/notes.yaml"
+    _without(auth, "notes_owner_update")
+    report = check(design)
+    hits = [f for f in only(report, "A013") if f.span]
+    assert [(f.span.line, "'updateNote'" in f.message) for f in hits] == [
+        (line_of(api, "tables: [notes]", 4), True)]
 
 
 def test_a013_tables_without_policies_are_a005s(design: Path) -> None:
     auth = design / "auth.yaml"
-    text = auth.read_text(encoding="utf-8")
-    auth.write_text(text[: text.index("  - name: notes_owner_all")] +
-                    text[text.index("  - name: users_self_select"):], encoding="utf-8")
+    _without(auth, "notes_owner_select", "notes_owner_insert", "notes_owner_update",
+             "notes_owner_delete")
     report = check(design)
     assert only(report, "A013") == [] and only(report, "A005") != []
 
@@ -218,8 +243,7 @@ def test_a013_tables_without_policies_are_a005s(design: Path) -> None:
 
 def test_a006_policy_unknown_role(design: Path) -> None:
     auth = design / "auth.yaml"
-    edit(auth, "    command: select\n    roles: [reader, writer]",
-         "    command: select\n    roles:\n      - reader\n      - wirter")
+    edit(auth, SELECT_NOTES, SELECT_NOTES.replace("[reader]", "\n      - reader\n      - wirter"))
     report = check(design)
     f = assert_finding(report, "A006", AUTH, line_of(auth, "- wirter"))
     assert "did you mean 'writer'" in f.message
@@ -227,14 +251,13 @@ def test_a006_policy_unknown_role(design: Path) -> None:
 
 def test_a006_postgres_public_role_is_known(design: Path) -> None:
     auth = design / "auth.yaml"
-    edit(auth, "    command: select\n    roles: [reader, writer]",
-         "    command: select\n    roles: [public]")
+    edit(auth, SELECT_NOTES, SELECT_NOTES.replace("[reader]", "[public]"))
     assert only(check(design), "A006") == []
 
 
 def test_a008_policy_unknown_table(design: Path) -> None:
     auth = design / "auth.yaml"
-    edit(auth, "    table: notes\n", "    table: note\n")
+    edit(auth, "    table: notes\n", "    table: note\n", 4)
     report = check(design)
     f = assert_finding(report, "A008", AUTH, line_of(auth, "table: note"))
     assert "did you mean 'notes'" in f.message
@@ -244,18 +267,18 @@ def test_a008_policy_unknown_table(design: Path) -> None:
 def test_a011_with_check_on_select(design: Path) -> None:
     auth = design / "auth.yaml"
     auth.write_text(auth.read_text(encoding="utf-8")
-                    + "    with_check: \"id = current_setting('app.user_id')::uuid\"\n",
+                    + "    with_check: \"id = (select current_setting('app.user_id', true)::uuid)\"\n",
                     encoding="utf-8")
     report = check(design)
-    f = assert_finding(report, "A011", AUTH, line_of(auth, "with_check", 2))
+    f = assert_finding(report, "A011", AUTH, line_of(auth, "with_check", 3))
     assert "rejects `with_check`" in f.message
 
 
 def test_a011_using_on_insert(design: Path) -> None:
     auth = design / "auth.yaml"
-    edit(auth, "    command: all\n", "    command: insert\n")
+    edit(auth, "    command: update\n", "    command: insert\n")
     report = check(design)
-    f = assert_finding(report, "A011", AUTH, line_of(auth, "using:"))
+    f = assert_finding(report, "A011", AUTH, line_of(auth, "using:", 2))
     assert "rejects `using`" in f.message
 
 
@@ -264,11 +287,11 @@ def test_a011_using_on_insert(design: Path) -> None:
 
 def test_a007_unknown_column_in_using(design: Path) -> None:
     auth = design / "auth.yaml"
-    edit(auth, "using: \"author_id = current_setting", "using: \"owner_id = current_setting")
+    edit(auth, "using: \"author_id = (select", "using: \"owner_id = (select")
     report = check(design)
     f = assert_finding(report, "A007", AUTH, line_of(auth, "owner_id"))
     assert "'owner_id' in `using`" in f.message and "table 'notes'" in f.message
-    assert len(only(report, "A007")) == 1  # with_check still reads author_id
+    assert len(only(report, "A007")) == 1  # the other policies still read author_id
 
 
 def test_a007_qualified_column_of_a_known_table(design: Path) -> None:
@@ -281,7 +304,7 @@ def test_a007_qualified_column_of_a_known_table(design: Path) -> None:
 
 def test_a007_subquery_names_are_not_judged(design: Path) -> None:
     auth = design / "auth.yaml"
-    edit(auth, "using: \"id = current_setting('app.user_id')::uuid\"",
+    edit(auth, "using: \"id = (select current_setting('app.user_id', true)::uuid)\"",
          "using: \"exists (select 1 from memberships m where m.user_id = id and member_role "
          "= 'admin')\"")
     assert only(check(design), "A007") == []

@@ -550,8 +550,8 @@ def test_s012_index_before_its_table(design: Path) -> None:
     m = design / "migrations.yaml"
     edit(m, "      - enable_rls: users\n",
          "      - enable_rls: users\n      - create_index: notes_author_tag_idx\n")
-    edit(m, "      - create_index: notes_author_tag_idx\n      - sql:",
-         "      - sql:")
+    edit(m, "      - create_index: notes_author_tag_idx\n      - enable_rls: notes",
+         "      - enable_rls: notes")
     report = check(design)
     assert_finding(report, "S012", MIGRATIONS, line_of(m, "create_index: notes_author_tag_idx"))
 

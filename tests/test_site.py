@@ -177,12 +177,9 @@ def test_rule_reference_lists_every_rule(example_site: Path) -> None:
 
 def test_clean_example_findings_page(example_site: Path) -> None:
     html = main_text(page(example_site, "findings"))
-    assert "No open findings" in html and "No finding is waived" not in html
-    # The waived findings, each with its rule's reference, source line and reason.
-    waived = html[html.index('id="waived-findings"'):]
-    assert waived.count('href="../../guide/rules/#a013"') == 3
-    assert "design/api/workspaces.yaml:36" in waived
-    assert "SECURITY DEFINER function" in waived
+    # The example needs no waiver: endpoints that reach tables through another role say so
+    # with runs_as, which A013 checks instead of waiving.
+    assert "No open findings" in html and "No finding is waived" in html
 
 
 # --- fixtures --------------------------------------------------------------------------------

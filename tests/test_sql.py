@@ -74,15 +74,19 @@ def test_build_writes_deterministic_sql(design: Path, tmp_path: Path) -> None:
     up = outs[0]["migrations/0002_notes.up.sql"]
     down = outs[0]["migrations/0002_notes.down.sql"]
     assert "ALTER TABLE notes FORCE ROW LEVEL SECURITY;" in up
-    assert "CREATE POLICY notes_owner_all_reader ON notes\n  AS PERMISSIVE\n  FOR ALL\n  TO reader" in up
+    assert "CREATE POLICY notes_owner_select ON notes\n  AS PERMISSIVE\n  FOR SELECT\n" \
+           "  TO reader" in up
     # the down undoes the steps in reverse order
-    assert down.index("DROP POLICY IF EXISTS notes_owner_all_writer") < \
+    assert down.index("DROP POLICY IF EXISTS notes_owner_delete") < \
         down.index("DISABLE ROW LEVEL SECURITY") < down.index("REVOKE ALL ON notes") < \
         down.index("DROP INDEX notes_author_tag_idx") < down.index("DROP TABLE notes")
     rls = outs[0]["rls.sql"]
     assert "GRANT reader TO writer;" in rls
-    assert "GRANT SELECT, INSERT, UPDATE, DELETE ON notes TO reader;" in rls
-    assert "GRANT SELECT ON users TO writer;" in rls
+    # least privilege: each role gets the commands its policies give it, nothing more
+    assert "GRANT SELECT ON notes TO reader;" in rls
+    assert "GRANT INSERT, UPDATE, DELETE ON notes TO writer;" in rls
+    assert "GRANT SELECT ON users TO reader;" in rls
+    assert "ON users TO writer" not in rls
 
 
 def test_identifiers_are_quoted_only_when_needed() -> None:
@@ -161,9 +165,10 @@ def test_a_dropped_column_is_created_then_dropped_and_its_down_adds_it_back(
     assert "\n  legacy varchar(20) DEFAULT 'none' NOT NULL," in first
     assert "legacy" not in sql.create_table(d.tables["notes"]).text  # schema.sql: as it is now
     ms = sql.migration_sql(d, d.migrations[2])
-    assert [s.render() for s in ms.up] == ["ALTER TABLE notes DROP COLUMN legacy;"]
+    timeouts = ["SET LOCAL lock_timeout = '5s';", "SET LOCAL statement_timeout = '1min';"]
+    assert [s.render() for s in ms.up] == [*timeouts, "ALTER TABLE notes DROP COLUMN legacy;"]
     assert [s.render() for s in ms.down] == [
-        "ALTER TABLE notes ADD COLUMN legacy varchar(20) DEFAULT 'none' NOT NULL;"]
+        *timeouts, "ALTER TABLE notes ADD COLUMN legacy varchar(20) DEFAULT 'none' NOT NULL;"]
 
 
 def test_a_table_check_is_created_with_its_table(design: Path) -> None:
@@ -182,7 +187,8 @@ def test_s019_table_check_syntax_subquery_and_name(design: Path) -> None:
     f = assert_finding(report, "S019", TABLES, line_of(t, "- name: notes_title_check"))
     assert "check name 'notes_title_check' is used by another constraint" in f.message
     f = assert_finding(report, "S019", TABLES, line_of(t, "expression: (body"))
-    assert "check notes_title_check of notes is not valid PostgreSQL" in f.message
+    assert f.message == ("check notes_title_check of notes is not a single SQL expression: a "
+                         "parenthesis is not closed")
     edit(t, "expression: (body IS NOT NULL OR tag IS NOT NULL",
          "expression: tag IN (SELECT name FROM tags)")
     edit(t, "- name: notes_title_check", "- name: notes_tag_check")
@@ -205,7 +211,10 @@ def test_s019_bad_column_type(design: Path) -> None:
     t = design / "tables/notes.yaml"
     edit(t, "{name: body, type: text}", "{name: body, type: text(}")
     f = assert_finding(check(design), "S019", TABLES, line_of(t, "name: body"))
-    assert "type of notes.body is not valid PostgreSQL: syntax error" in f.message
+    assert f.message == "type of notes.body is not a single SQL type: a parenthesis is not closed"
+    edit(t, "type: text(}", "type: \"text); DROP TABLE users; --\"}")
+    f = assert_finding(check(design), "S019", TABLES, line_of(t, "name: body"))
+    assert f.message.startswith("type of notes.body is not a single SQL type: its `)` closes")
 
 
 def test_s019_bad_check_points_at_the_column(design: Path) -> None:
@@ -217,7 +226,7 @@ def test_s019_bad_check_points_at_the_column(design: Path) -> None:
 
 def test_s019_bad_policy_expression(design: Path) -> None:
     a = design / "auth.yaml"
-    edit(a, "using: \"id = current_setting('app.user_id')::uuid\"",
+    edit(a, "using: \"id = (select current_setting('app.user_id', true)::uuid)\"",
          "using: \"id = = current_setting('app.user_id')::uuid\"")
     f = assert_finding(check(design), "S019", AUTH, line_of(a, "id = = current"))
     assert "`using` of policy users_self_select" in f.message and "near '= current" in f.message
@@ -233,10 +242,18 @@ def test_s019_raw_sql_error_is_reported_at_its_line_in_the_block(design: Path) -
     assert "`up` SQL of migration 0001_users" in f.message and "near 'CREAT TABLE" in f.message
 
 
-def test_s019_generated_statement_that_does_not_parse(design: Path) -> None:
-    """A piece that parses alone but breaks the statement: an index column expression."""
+def test_s019_index_column_that_is_not_one_element(design: Path) -> None:
     t = design / "tables/notes.yaml"
     edit(t, "columns: [author_id, tag]", "columns: [author_id, tag, (lower(]")
+    f = assert_finding(check(design), "S019", TABLES, line_of(t, "columns: [author_id, tag,"))
+    assert f.message == ("column 3 of index notes_author_tag_idx is not a single SQL index "
+                         "element: a parenthesis is not closed")
+
+
+def test_s019_generated_statement_that_does_not_parse(design: Path) -> None:
+    """Every piece is fine alone, the statement is not: an index without columns."""
+    t = design / "tables/notes.yaml"
+    edit(t, "columns: [author_id, tag]", "columns: []")
     f = assert_finding(check(design), "S019", TABLES, line_of(t, "- name: notes_author_tag_idx"))
     assert f.message.startswith("generated SQL does not parse")
 

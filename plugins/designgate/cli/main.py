@@ -168,13 +168,16 @@ def build(design_dir: Path, out: Path, force: bool, fmt: str, fail_on: str,
     from designgate.generate import OutputError, write_outputs
 
     _emit_report(report, fmt, fail_on, show_waived, err=fmt != "github")
+    withheld: list[str] = []
     try:
-        written = write_outputs(report.design, out, force=force)
+        written = write_outputs(report.design, out, force=force, withheld=withheld)
     except OutputError as exc:
         raise CliError(str(exc)) from exc
     for path in written:
         click.echo(str(path))
-    return _exit_code(report, fail_on)
+    for reason in withheld:
+        click.echo(f"{PROG}: {reason}", err=True)
+    return max(_exit_code(report, fail_on), EXIT_FINDINGS if withheld else EXIT_OK)
 
 
 @cli.command()
@@ -244,6 +247,48 @@ def schema(out: Path, force: bool) -> int:
         click.echo(str(path))
     click.echo(f"{len(result.written)} written, {len(result.unchanged)} unchanged in {out}",
                err=True)
+    return EXIT_OK
+
+
+@cli.group()
+def migrations() -> None:
+    """The migration plan: record which migrations have shipped."""
+
+
+@migrations.command(name="sum")
+@_DESIGN_DIR
+@click.option("--force", is_flag=True,
+              help="Record the plan even where it differs from what migrations.sum recorded.")
+def migrations_sum(design_dir: Path, force: bool) -> int:
+    """Record every migration of DESIGN_DIR, with a hash of its SQL, in migrations.sum.
+
+    Run it when the migrations ship. From then on `check` reports (S031) any change to what a
+    recorded migration does. A design with errors is not recorded; a recorded migration that
+    changed is only re-recorded with --force.
+    """
+    from designgate.generate import checksum
+
+    report = _check(design_dir)
+    errors = [f for f in report.findings if f.severity is Severity.ERROR]
+    changed = [f for f in errors if f.rule == "S031"]
+    if changed and not force:
+        raise CliError(f"{changed[0].location}: {changed[0].message} "
+                       f"({len(changed)} change(s) to shipped migrations); "
+                       "put them in a new migration, or pass --force to record them anyway")
+    others = [f for f in errors if f.rule != "S031"]
+    if others:
+        raise CliError(f"the design has {len(others)} error(s), first {others[0].location} "
+                       f"{others[0].rule}: {others[0].message}; fix them before recording")
+    path = design_dir / checksum.FILE
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise CliError(f"{path} is not a regular file; not written")
+    text = checksum.render(report.design)
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        click.echo(f"{path} is up to date ({len(report.design.migrations)} migrations)", err=True)
+        return EXIT_OK
+    path.write_text(text, encoding="utf-8")
+    click.echo(str(path))
+    click.echo(f"{len(report.design.migrations)} migrations recorded", err=True)
     return EXIT_OK
 
 

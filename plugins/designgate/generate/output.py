@@ -61,8 +61,14 @@ def dump_json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def artifacts(design: Design) -> dict[str, Callable[[], str]]:
-    """File name → producer of its text. Generators register their outputs here."""
+def artifacts(design: Design, withheld: list[str] | None = None
+              ) -> dict[str, Callable[[], str]]:
+    """File name → producer of its text. Generators register their outputs here.
+
+    The SQL files are left out when the generator refuses them (design text that would not
+    stay inside its statement, a statement that does not parse); the reason goes to
+    ``withheld``.
+    """
     from designgate.generate import sql
 
     out: dict[str, Callable[[], str]] = {
@@ -71,16 +77,22 @@ def artifacts(design: Design) -> dict[str, Callable[[], str]]:
         "traceability.json": lambda: dump_json(build_traceability(design)),
     }
     if design.tables or design.migrations:
-        out["schema.sql"] = lambda: sql.schema_sql(design)
-        out["rls.sql"] = lambda: sql.rls_sql(design)
-        for name, text in sql.migration_files(design):
-            out[name] = lambda text=text: text
+        try:
+            files = sql.sql_files(design)
+        except sql.UnsafeSql as exc:
+            if withheld is not None:
+                withheld.append(f"no SQL written: {exc}; fix it (S019) and build again")
+        else:
+            for name, text in files.items():
+                out[name] = lambda text=text: text
     return out
 
 
 def write_outputs(design: Design, out_dir: str | os.PathLike[str], *,
-                  force: bool = False) -> list[Path]:
-    """Write every artifact into ``out_dir``; returns the files written (marker excluded)."""
+                  force: bool = False, withheld: list[str] | None = None) -> list[Path]:
+    """Write every artifact into ``out_dir``; returns the files written (marker excluded).
+    SQL the generator refuses is not written (and an earlier build's is removed): the
+    reason goes to ``withheld``."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise OutputError(f"output path '{out}' is a file, not a directory")
@@ -93,12 +105,16 @@ def write_outputs(design: Design, out_dir: str | os.PathLike[str], *,
         out.mkdir(parents=True, exist_ok=True)
         _write(out / MARKER, _MARKER_TEXT)
         written = []
-        for name, produce in artifacts(design).items():
+        for name, produce in artifacts(design, withheld).items():
             path = out / name
             path.parent.mkdir(parents=True, exist_ok=True)
             _write(path, produce())
             written.append(path)
-        # Migration files of an earlier build whose migration is gone or renamed.
+        # SQL of an earlier build that this one did not write: a migration gone or renamed,
+        # or all of it when the generator refused the design's SQL.
+        for name in ("schema.sql", "rls.sql"):
+            if (out / name) not in written:
+                (out / name).unlink(missing_ok=True)
         folder = out / "migrations"
         if folder.is_dir():
             for stale in folder.glob("*.sql"):

@@ -296,6 +296,27 @@ SCREENS = _file("screens", {"screens": array(SCREEN)}, ("screens",))
 
 # --- endpoints ---------------------------------------------------------------------------
 
+SQL_COMMAND = enum("select", "insert", "update", "delete")
+TABLE_ACCESS = obj(
+    {
+        "table": _TEXT,
+        "access": {
+            "oneOf": [
+                enum("read", "write"),
+                array(SQL_COMMAND),
+            ],
+            "description": "read (select), write (the endpoint's own command, and select), or "
+                           "the exact commands.",
+        },
+        "via": {
+            "type": "string",
+            "description": "The SECURITY DEFINER function or trigger that does it, not the "
+                           "caller's role.",
+        },
+    },
+    ("table",),
+    waivable=False,
+)
 _PARAM_FIELDS: dict[str, Schema] = {
     "description": _TEXT,
     "schema": PAYLOAD_SCHEMA,
@@ -386,7 +407,16 @@ ENDPOINT = obj(
             {"oneOf": [{"type": "integer"}, ERROR_RESPONSE]},
             "Error responses: a status code, or a full response.",
         ),
-        "tables": array(_TEXT, "Tables this endpoint reads or writes."),
+        "tables": array(
+            {"oneOf": [_TEXT, TABLE_ACCESS]},
+            "Tables this endpoint reads or writes: a name (the endpoint's own command: GET "
+            "reads, POST inserts, PUT/PATCH update, DELETE deletes) or {table, access, via}.",
+        ),
+        "runs_as": {
+            "type": "string",
+            "description": "The database role the endpoint's statements run as, when it is "
+                           "not the caller's (public endpoints, role switches).",
+        },
         "impact": SCORE,
         "effort": SCORE,
         "deprecated": {"type": "boolean"},
@@ -448,6 +478,11 @@ COLUMN = obj(
         "unique": {"type": "boolean"},
         "check": _TEXT,
         "description": _TEXT,
+        "owner": {
+            "type": "boolean",
+            "description": "Holds the row's owner: the acting user writes it, nobody changes it.",
+        },
+        "collation": {"type": "string", "description": "The column's collation, e.g. C."},
         "references": obj(
             {
                 "table": _TEXT,
@@ -468,8 +503,25 @@ INDEX = obj(
         "method": enum("btree", "gin", "gist", "hash", "brin"),
         "where": _TEXT,
         "serves": {"type": "string", "description": "The query pattern this index serves."},
+        "concurrently": {
+            "type": "boolean",
+            "description": "Created with CREATE INDEX CONCURRENTLY (in a migration with "
+                           "`transactional: false`), so writes go on meanwhile.",
+        },
     },
     ("name", "columns", "serves"),
+)
+FOREIGN_KEY = obj(
+    {
+        "name": _TEXT,
+        "columns": array(_TEXT, "The referencing columns, e.g. [workspace_id, project_id]."),
+        "references": obj(
+            {"table": _TEXT, "columns": array(_TEXT)}, ("table", "columns"), waivable=False
+        ),
+        "on_delete": enum("cascade", "restrict", "set null", "no action"),
+        "description": _TEXT,
+    },
+    ("columns", "references"),
 )
 CHECK = obj(
     {
@@ -494,6 +546,11 @@ TABLE = obj(
         "unique": array(array(_TEXT), "Composite unique constraints."),
         "indexes": array(INDEX),
         "checks": array(CHECK),
+        "foreign_keys": array(
+            FOREIGN_KEY,
+            "Foreign keys over several columns: a per-tenant row references the same "
+            "tenant's rows with (tenant, id) → (tenant, id).",
+        ),
     },
     ("name", "columns"),
 )
@@ -560,6 +617,17 @@ MIGRATION = obj(
         "steps": array(STEP),
         "rollback": {"type": "string", "description": "The rollback strategy of this migration."},
         "destructive": obj({"acknowledged": {"type": "boolean"}, "note": _TEXT}, waivable=False),
+        "transactional": {
+            "type": "boolean",
+            "description": "false: run statement by statement outside a transaction (needed "
+                           "by CREATE INDEX CONCURRENTLY). Default true.",
+        },
+        "lock_timeout": {
+            "type": "string",
+            "description": "SET lock_timeout for the migration, e.g. 5s: give up rather than "
+                           "queue every query behind a lock.",
+        },
+        "statement_timeout": {"type": "string", "description": "SET statement_timeout, e.g. 5min."},
     },
     ("id", "steps"),
 )
@@ -573,6 +641,11 @@ ROLE = obj(
         "description": _TEXT,
         "inherits": _ID_LIST,
         "permissions": array({"type": "string"}),
+        "tables": array(TABLE_ACCESS, "Tables the role uses outside any endpoint (a worker)."),
+        "cross_tenant": {
+            "type": "boolean",
+            "description": "The role reads or writes across tenants on purpose (a worker).",
+        },
     },
     ("name",),
 )
@@ -589,8 +662,33 @@ POLICY = obj(
         "using": {"type": "string", "description": "SQL boolean expression for visible rows."},
         "with_check": {"type": "string", "description": "SQL boolean expression for written rows."},
         "description": _TEXT,
+        "restrictive": {
+            "type": "boolean",
+            "description": "AS RESTRICTIVE: must pass on top of a permissive policy.",
+        },
     },
     ("name", "table", "command", "roles"),
+)
+TENANCY = obj(
+    {
+        "tenant": {"type": "string", "description": "The table of tenants."},
+        "column": {"type": "string",
+                   "description": "The column that scopes a row of a per-tenant table."},
+        "setting": {"type": "string",
+                    "description": "The session setting holding the caller's tenant id."},
+        "user": obj({"table": _TEXT, "setting": _TEXT}, ("table", "setting"), waivable=False),
+        "membership": obj(
+            {"table": _TEXT, "user": _TEXT, "role": _TEXT}, ("table", "user"), waivable=False
+        ),
+        "tables": {
+            "type": "object",
+            "additionalProperties": enum("per-user", "global"),
+            "description": "The scope of each table without the tenant column.",
+        },
+    },
+    ("tenant", "column", "setting"),
+    "Who owns which rows; the RLS policies are checked against it.",
+    waivable=False,
 )
 AUTH = _file(
     "auth",
@@ -616,6 +714,7 @@ AUTH = _file(
             "additionalProperties": _TEXT,
             "description": "Postgres settings the RLS policies read, and where each comes from.",
         },
+        "tenancy": TENANCY,
         "roles": array(ROLE),
         "permissions": array(PERMISSION),
         "policies": array(POLICY, "Row-level security policies (PostgreSQL)."),

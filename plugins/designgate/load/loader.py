@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from designgate.findings import Finding, Severity, Span, did_you_mean
+from designgate.generate.checksum import FILE as checksum_file
 from designgate.load.format import KINDS, SCHEMAS_BY_KIND, SEVERITY_SETTING
 from designgate.load.refs import RefResolver
 from designgate.load.yaml_source import read_yaml
@@ -127,6 +129,7 @@ class _Loader:
         self.findings: list[Finding] = []
         self.sources: list[Source] = []
         self.seen: dict[tuple[str, str], Loc] = {}
+        self.sum_file = ddir / checksum_file
 
     # -- reporting -------------------------------------------------------------------------
 
@@ -193,7 +196,28 @@ class _Loader:
             self._handoff(design, s)
         for s in self.sources:
             self._waivers(design, s)
+        self._migrations_sum(design)
         return LoadResult(design, self.findings)
+
+    def _migrations_sum(self, design: m.Design) -> None:
+        """``migrations.sum`` (the shipped migrations) if there is one: a regular file."""
+        path = self.sum_file
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return
+        rel = _rel(path, self.root)
+        design.migrations_sum_file = rel
+        if not stat.S_ISREG(st.st_mode) or st.st_size > 1 << 20:
+            self.findings.append(Finding("L007", Severity.ERROR, "migrations.sum is not a "
+                                         "regular file of at most 1 MiB; it was not read",
+                                         Span(rel, 1, 1)))
+            return
+        try:
+            design.migrations_sum = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.findings.append(Finding("L007", Severity.ERROR, f"cannot read migrations.sum "
+                                         f"({exc}); fix or remove it", Span(rel, 1, 1)))
 
     # -- reading and validating one file ---------------------------------------------------
 
@@ -272,8 +296,15 @@ class _Loader:
             exp = " or ".join(expected) if isinstance(expected, list) else expected
             self.report("L004", loc, f"expected {_article(exp)}, got {_json_type(err.instance)}")
         elif v == "oneOf":
-            self.report("L004", loc, "expected a status code or a response object "
-                        f"({_json_type(err.instance)} given)")
+            first = (err.validator_value or [{}])[0] if isinstance(err.validator_value, list) else {}
+            if first.get("type") == "integer":
+                self.report("L004", loc, "expected a status code or a response object "
+                            f"({_json_type(err.instance)} given)")
+            elif ptr and "tables" in ptr:
+                self.report("L004", loc, "expected a table name or {table, access, via} "
+                            f"({_json_type(err.instance)} given)")
+            else:
+                self.report("L006", loc, f"invalid value: {err.message}")
         elif v in ("enum", "const"):
             allowed = err.validator_value if v == "enum" else [err.validator_value]
             words = [str(a) for a in allowed]
@@ -503,7 +534,9 @@ class _Loader:
                 ) if isinstance(pag, dict) else None,
                 request=body,
                 response=self._response(resp, loc.at("response")) if isinstance(resp, dict) else None,
-                errors=errors, tables=_strs(e, "tables"),
+                errors=errors, tables=[a.table for a in _accesses(e, loc, _s(e, "method", "GET"))],
+                access=_accesses(e, loc, _s(e, "method", "GET")),
+                runs_as=e.get("runs_as") if isinstance(e.get("runs_as"), str) else None,
                 impact=_i(e, "impact"), effort=_i(e, "effort"),
                 deprecated=e.get("deprecated") is True, openapi=_d(e, "openapi"),
                 resource=resource, loc=loc,
@@ -532,7 +565,8 @@ class _Loader:
                 if isinstance(ref, dict) and isinstance(ref.get("table"), str):
                     fk = m.ForeignKey(ref["table"], _s(ref, "column", "id"),
                                       ref.get("on_delete") if isinstance(ref.get("on_delete"), str) else None,
-                                      cloc.at("references"))
+                                      cloc.at("references"), columns=[cn],
+                                      ref_columns=[_s(ref, "column", "id")])
                 default = c.get("default")
                 columns.append(m.Column(
                     table=name, name=cn, type=_s(c, "type", "text"),
@@ -543,6 +577,8 @@ class _Loader:
                     primary_key=c.get("primary_key") is True, unique=c.get("unique") is True,
                     check=c.get("check") if isinstance(c.get("check"), str) else None,
                     description=_s(c, "description"), references=fk, loc=cloc,
+                    owner=c.get("owner") is True,
+                    collation=c.get("collation") if isinstance(c.get("collation"), str) else None,
                 ))
             indexes = []
             for j, ix in _items(t, "indexes"):
@@ -554,7 +590,7 @@ class _Loader:
                     table=name, name=iname, columns=_strs(ix, "columns"),
                     unique=ix.get("unique") is True, method=_s(ix, "method", "btree"),
                     where=ix.get("where") if isinstance(ix.get("where"), str) else None,
-                    serves=_s(ix, "serves"), loc=iloc,
+                    serves=_s(ix, "serves"), loc=iloc, concurrently=ix.get("concurrently") is True,
                 ))
             design.tables[name] = m.Table(
                 name=name, entity=t.get("entity") if isinstance(t.get("entity"), str) else None,
@@ -568,7 +604,19 @@ class _Loader:
                                 loc.at("checks", j))
                         for j, k in _items(t, "checks")
                         if isinstance(k.get("name"), str) and isinstance(k.get("expression"), str)],
+                foreign_keys=[self._foreign_key(k, loc.at("foreign_keys", j))
+                              for j, k in _items(t, "foreign_keys")
+                              if _strs(k, "columns") and isinstance(k.get("references"), dict)
+                              and isinstance(k["references"].get("table"), str)],
             )
+
+    def _foreign_key(self, k: dict[str, Any], loc: Loc) -> m.ForeignKey:
+        ref = k["references"]
+        refs = _strs(ref, "columns")
+        return m.ForeignKey(ref["table"], refs[-1] if refs else "id",
+                            k.get("on_delete") if isinstance(k.get("on_delete"), str) else None,
+                            loc, columns=_strs(k, "columns"), ref_columns=refs,
+                            name=k.get("name") if isinstance(k.get("name"), str) else None)
 
     def _migrations(self, design: m.Design, s: Source) -> None:
         for i, mg in _items(s.data, "migrations"):
@@ -587,6 +635,9 @@ class _Loader:
                 rollback=mg.get("rollback") if isinstance(mg.get("rollback"), str) and mg["rollback"].strip() else None,
                 destructive_acknowledged=dest.get("acknowledged") is True,
                 destructive_note=_s(dest, "note"), loc=loc,
+                transactional=mg.get("transactional") is not False,
+                lock_timeout=_s(mg, "lock_timeout") or None,
+                statement_timeout=_s(mg, "statement_timeout") or None,
             ))
 
     def _auth(self, design: m.Design, s: Source) -> None:
@@ -596,7 +647,7 @@ class _Loader:
                 strategy=d.get("strategy") if isinstance(d.get("strategy"), str) else None,
                 description=_s(d, "description"), token=_d(d, "token"),
                 session_settings={k: v for k, v in _d(d, "session_settings").items() if isinstance(v, str)},
-                loc=Loc(s),
+                loc=Loc(s), tenancy=self._tenancy(d, s),
             )
         elif "strategy" in d:
             self.report("L015", Loc(s, ("strategy",)), "auth strategy is defined in more than one "
@@ -605,8 +656,9 @@ class _Loader:
             loc = Loc(s, ("roles", i))
             name = r.get("name")
             if isinstance(name, str) and self.unique("role", name, loc.at("name")):
-                design.roles[name] = m.Role(name, _s(r, "description"), _strs(r, "inherits"),
-                                            _strs(r, "permissions"), loc)
+                design.roles[name] = m.Role(
+                    name, _s(r, "description"), _strs(r, "inherits"), _strs(r, "permissions"),
+                    loc, tables=_accesses(r, loc, None), cross_tenant=r.get("cross_tenant") is True)
         for i, p in _items(d, "permissions"):
             loc = Loc(s, ("permissions", i))
             name = p.get("name")
@@ -623,7 +675,27 @@ class _Loader:
                     using=p.get("using") if isinstance(p.get("using"), str) else None,
                     with_check=p.get("with_check") if isinstance(p.get("with_check"), str) else None,
                     description=_s(p, "description"), loc=loc,
+                    restrictive=p.get("restrictive") is True,
                 ))
+
+    def _tenancy(self, d: dict[str, Any], s: Source) -> m.Tenancy | None:
+        t = d.get("tenancy")
+        if not isinstance(t, dict) or not all(isinstance(t.get(k), str)
+                                              for k in ("tenant", "column", "setting")):
+            return None
+        loc = Loc(s, ("tenancy",))
+        user, member = _d(t, "user"), _d(t, "membership")
+        membership = None
+        if isinstance(member.get("table"), str) and isinstance(member.get("user"), str):
+            membership = m.Membership(member["table"], member["user"],
+                                      _s(member, "role") or None, loc.at("membership"))
+        return m.Tenancy(
+            tenant=t["tenant"], column=t["column"], setting=t["setting"],
+            user_table=_s(user, "table") or None, user_setting=_s(user, "setting") or None,
+            membership=membership,
+            scopes={k: v for k, v in _d(t, "tables").items() if v in ("per-user", "global")},
+            loc=loc,
+        )
 
     def _payload(self, item: dict[str, Any], loc: Loc) -> m.Payload | None:
         p = item.get("payload")
@@ -722,6 +794,36 @@ class _Loader:
                         stack.append((v, (*ptr, k)))
             elif isinstance(node, list):
                 stack.extend((v, (*ptr, i)) for i, v in enumerate(node) if isinstance(v, (dict, list)))
+
+
+#: The command an endpoint runs on the tables it names plainly (every write reads too).
+METHOD_COMMANDS = {"GET": ["select"], "POST": ["insert", "select"], "PUT": ["update", "select"],
+                   "PATCH": ["update", "select"], "DELETE": ["delete", "select"]}
+_COMMANDS = ("select", "insert", "update", "delete")
+
+
+def _accesses(d: dict[str, Any], loc: Loc, method: str | None) -> list[m.TableAccess]:
+    """The `tables:` of an endpoint (``method`` given) or of a role: names, or
+    ``{table, access, via}``."""
+    own = METHOD_COMMANDS.get((method or "GET").upper(), ["select"])
+    out = []
+    for j, item in enumerate(_l(d, "tables")):
+        iloc = loc.at("tables", j)
+        if isinstance(item, str):
+            out.append(m.TableAccess(item, list(own if method else ["select"]), None, iloc))
+        elif isinstance(item, dict) and isinstance(item.get("table"), str):
+            access = item.get("access", "write" if method else "read")
+            if access == "read":
+                cmds = ["select"]
+            elif access == "write":
+                cmds = list(own) if method and own != ["select"] else list(_COMMANDS)
+            elif isinstance(access, list):
+                cmds = [c for c in _COMMANDS if c in access]
+            else:
+                cmds = list(own)
+            via = item.get("via") if isinstance(item.get("via"), str) else None
+            out.append(m.TableAccess(item["table"], cmds, via, iloc.at("table")))
+    return out
 
 
 # --- small typed getters: wrong types were reported by validation; here they read as absent --

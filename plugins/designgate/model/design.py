@@ -225,6 +225,10 @@ class Endpoint:
     openapi: dict[str, Any]
     resource: str | None
     loc: Loc
+    #: What the endpoint does to each of its tables (``tables:``), in order.
+    access: list[TableAccess] = field(default_factory=list)
+    #: The database role its statements run as (default: the caller's role).
+    runs_as: str | None = None
 
     @property
     def public(self) -> bool:
@@ -296,10 +300,16 @@ class NamedSchema:
 
 @dataclass(slots=True)
 class ForeignKey:
-    table: str
-    column: str
+    """A foreign key: on a column (``references:``, one column) or on the table
+    (``foreign_keys:``, several: a tenant's rows reference only the same tenant's rows)."""
+
+    table: str  # the referenced table
+    column: str  # the referenced column (the last one of a composite key)
     on_delete: str | None
     loc: Loc
+    columns: list[str] = field(default_factory=list)  # the referencing columns
+    ref_columns: list[str] = field(default_factory=list)  # the referenced columns
+    name: str | None = None
 
 
 @dataclass(slots=True)
@@ -317,6 +327,9 @@ class Column:
     description: str
     references: ForeignKey | None
     loc: Loc
+    #: The row's owner: the acting user writes it and nobody changes it (``owner: true``).
+    owner: bool = False
+    collation: str | None = None
 
 
 @dataclass(slots=True)
@@ -329,6 +342,8 @@ class Index:
     where: str | None
     serves: str
     loc: Loc
+    #: Created with CREATE INDEX CONCURRENTLY (a migration with `transactional: false`).
+    concurrently: bool = False
 
 
 @dataclass(slots=True)
@@ -353,12 +368,20 @@ class Table:
     indexes: list[Index]
     loc: Loc
     checks: list[Check] = field(default_factory=list)
+    #: Table-level (composite) foreign keys; column-level ones are on their column.
+    foreign_keys: list[ForeignKey] = field(default_factory=list)
 
     def column(self, name: str) -> Column | None:
         for c in self.columns:
             if c.name == name:
                 return c
         return None
+
+    @property
+    def fks(self) -> list[ForeignKey]:
+        """Every foreign key of the table: the columns' ``references:`` first, then the
+        table's ``foreign_keys:``."""
+        return [c.references for c in self.columns if c.references] + self.foreign_keys
 
     @property
     def key_columns(self) -> list[str]:
@@ -381,9 +404,23 @@ class Migration:
     destructive_acknowledged: bool
     destructive_note: str
     loc: Loc
+    #: False: runs statement by statement outside a transaction (CREATE INDEX CONCURRENTLY).
+    transactional: bool = True
+    lock_timeout: str | None = None
+    statement_timeout: str | None = None
 
 
 # --- auth --------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class TableAccess:
+    """What an endpoint (or a worker's role) does to one table."""
+
+    table: str
+    commands: list[str]  # select, insert, update, delete
+    via: str | None  # done by this function or trigger, not as the caller's role
+    loc: Loc
 
 
 @dataclass(slots=True)
@@ -393,6 +430,10 @@ class Role:
     inherits: list[str]
     permissions: list[str]
     loc: Loc
+    #: Tables the role uses directly, outside any endpoint (a worker, a service).
+    tables: list[TableAccess] = field(default_factory=list)
+    #: Reads or writes across tenants on purpose (a worker); not held to tenant isolation.
+    cross_tenant: bool = False
 
 
 @dataclass(slots=True)
@@ -412,6 +453,40 @@ class Policy:
     with_check: str | None
     description: str
     loc: Loc
+    #: AS RESTRICTIVE: every restrictive policy must pass, on top of one permissive one.
+    restrictive: bool = False
+
+
+@dataclass(slots=True)
+class Membership:
+    table: str
+    user: str  # the column holding the member's user id
+    role: str | None  # the column holding the member's role, if any
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Tenancy:
+    """Who owns which rows: the intent the policies are checked against."""
+
+    tenant: str  # the table of tenants (its key is the tenant id)
+    column: str  # the column that scopes a row of a per-tenant table
+    setting: str  # the session setting holding the caller's tenant
+    user_table: str | None
+    user_setting: str | None
+    membership: Membership | None
+    scopes: dict[str, str]  # table -> per-user | global, for tables without the column
+    loc: Loc
+
+    def scope(self, table: Table) -> str:
+        """tenant, per-tenant, per-user, global or undeclared."""
+        if table.name == self.tenant:
+            return "tenant"
+        if table.column(self.column) is not None:
+            return "per-tenant"
+        if table.name == self.user_table:
+            return "per-user"
+        return self.scopes.get(table.name, "undeclared")
 
 
 @dataclass(slots=True)
@@ -421,6 +496,7 @@ class Auth:
     token: dict[str, Any]
     session_settings: dict[str, str]
     loc: Loc | None
+    tenancy: Tenancy | None = None
 
 
 # --- integrations ------------------------------------------------------------------------
@@ -558,6 +634,10 @@ class Design:
     third_parties: list[ThirdParty] = field(default_factory=list)
     handoff: Handoff | None = None
     waivers: list[Waiver] = field(default_factory=list)
+    #: ``migrations.sum`` beside the design files, as read (None: there is none), and its
+    #: path relative to the project root.
+    migrations_sum: str | None = None
+    migrations_sum_file: str = ""
     #: Derived artifacts computed once per design (the OpenAPI document, ...).
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -610,3 +690,36 @@ class Design:
     def role_permissions(self, role: str) -> set[str]:
         """Permissions of ``role`` including inherited ones (cycle-safe)."""
         return {p for name in self.role_ancestors(role) for p in self.roles[name].permissions}
+
+    def runs_as(self, ep: Endpoint) -> list[str]:
+        """The database roles an endpoint's statements run as: its ``runs_as``, else every
+        role that holds its permission (none for a public endpoint without ``runs_as``)."""
+        if ep.runs_as:
+            return [ep.runs_as]
+        if ep.permission is None or ep.public:
+            return []
+        return [r for r in self.roles if ep.permission in self.role_permissions(r)]
+
+    def needs(self, role: str) -> dict[str, set[str]]:
+        """What ``role`` does itself to each table (least privilege): the tables of the
+        endpoints that run as it (not those done `via` a function or trigger), and those it
+        or a role it inherits declares in `tables:`. Every write reads too (the API's WHERE
+        and RETURNING)."""
+        key = ("needs", role)
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
+        out: dict[str, set[str]] = {}
+        accesses = [a for ep in self.endpoints if role in self.runs_as(ep) for a in ep.access]
+        accesses += [a for r in self.role_ancestors(role) for a in self.roles[r].tables]
+        for a in accesses:
+            if a.via is None:
+                out.setdefault(a.table, set()).update(a.commands)
+        self.cache[key] = out
+        return out
+
+    @property
+    def declares_access(self) -> bool:
+        """Whether the design says which tables its endpoints (or roles) use at all."""
+        return any(ep.access for ep in self.endpoints) or any(
+            r.tables for r in self.roles.values())

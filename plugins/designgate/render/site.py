@@ -197,6 +197,14 @@ def _severity_badge(sev: Severity) -> Markup:
     return Markup(f'<span class="dg-sev dg-sev-{sev}">{sev}</span>')
 
 
+def _sql_or_refusal(produce: Callable[[], str]) -> str:
+    """Generated SQL, or a comment saying why the generator refused it (see S019)."""
+    try:
+        return produce()
+    except sql.UnsafeSql as exc:
+        return f"-- not generated: {' '.join(str(exc).split())}\n"
+
+
 # --- the pages ----------------------------------------------------------------------------
 
 
@@ -211,7 +219,7 @@ class _Builder:
         self.rules = {r.id: r for r in all_rules()}
         self.openapi = build_openapi(self.design).document
         self.trace = build_traceability(self.design)
-        self.rls_sql = sql.rls_sql(self.design)
+        self.rls_sql = _sql_or_refusal(lambda: sql.rls_sql(self.design))
         self.api_page_of_tag = self._api_pages()
         self.api_page_of = {
             str(op.get("operationId")): self.api_page_of_tag[tag]
@@ -260,7 +268,8 @@ class _Builder:
                         table.name, table=table, used_by=_table_users(d).get(table.name, []),
                         policies=[p for p in d.policies if p.table == table.name],
                         referenced_by=_referenced_by(d, table),
-                        ddl="\n\n".join(st.render() for st in sql.table_sql(d, table)))
+                        ddl=_sql_or_refusal(lambda table=table: "\n\n".join(
+                            st.render() for st in sql.table_sql(d, table))))
         verify = self.options.verify
         rls = (verify or {}).get("rls") or {}
         cells = {(c.get("role"), c.get("table"), c.get("command")): c
@@ -348,7 +357,8 @@ class _Builder:
                      json.dumps(doc, indent=2, ensure_ascii=False) + "\n"),
             SiteFile(posixpath.join(base, "traceability.json"),
                      json.dumps(self.trace, indent=2, ensure_ascii=False) + "\n"),
-            SiteFile(posixpath.join(base, "schema.sql"), sql.schema_sql(self.design)),
+            SiteFile(posixpath.join(base, "schema.sql"),
+                     _sql_or_refusal(lambda: sql.schema_sql(self.design))),
             SiteFile(posixpath.join(base, "rls.sql"), self.rls_sql),
         ]
 

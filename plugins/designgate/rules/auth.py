@@ -169,6 +169,32 @@ def _cycle(design: Design, start: str) -> list[str] | None:
     return None
 
 
+@register("A014", "role-name-invalid", E, "A role name is not a plain PostgreSQL identifier.")
+def role_name_invalid(design: Design) -> Iterator[Hit]:
+    """A role of the auth model is a database role of the same name: a lower-case
+    identifier (letters a-z, digits and `_`, not starting with a digit, at most 63
+    characters), not a reserved word and not PostgreSQL's own (`public`, `pg_*`).
+
+    The generated SQL names the role in `CREATE ROLE`, `GRANT`, `SET ROLE` and every policy,
+    and the API switches to it with `SET LOCAL ROLE`. A name that needs quoting is easy to
+    get wrong in each of those places — and one with `$$` or quotes in it could close the
+    statement it is written into. designgate refuses to generate SQL for such a name; rename
+    the role (the API's token claim can keep its spelling and be mapped).
+
+    ```yaml
+    roles:
+      - {name: workspace_admin, permissions: [members:update]}
+    ```
+    """
+    from designgate.generate.sql import role_problem
+
+    for role in design.roles.values():
+        why = role_problem(role.name)
+        if why is not None:
+            yield Hit(role.loc.at("name"), f"role '{role.name}' cannot be a database role: "
+                      f"{why}; rename it")
+
+
 @register("A004", "permission-unheld", W, "A permission no role holds.")
 def permission_unheld(design: Design) -> Iterator[Hit]:
     """Every defined permission is granted to some role.
@@ -286,8 +312,8 @@ def policy_unknown_column(design: Design) -> Iterator[Hit]:
     A policy naming a missing column fails to create, or — after a rename — silently stops
     protecting the rows. The check only reports what is surely wrong: string literals,
     function names, casts, SQL keywords and system columns are ignored; `table.column` is
-    checked against that table when it is a table of the schema; and unqualified names are
-    not checked at all in an expression with a subquery (they may belong to it).
+    checked against that table when it is a table of the schema; and unqualified names inside
+    a subquery are not checked (they may belong to it), those outside it are.
 
     ```yaml
     using: "author_id = current_setting('app.user_id')::uuid"
@@ -307,13 +333,14 @@ def policy_unknown_column(design: Design) -> Iterator[Hit]:
 def _unknown_columns(design: Design, pol: Policy, table: Table, clause: str,
                      expr: str) -> Iterator[str]:
     refs, subquery = column_refs(expr)
+    outside = _bare_names_outside_subqueries(expr) if subquery else set()
     seen: set[tuple[str | None, str]] = set()
     for qualifier, name in refs:
         if (qualifier, name) in seen:
             continue
         seen.add((qualifier, name))
         if qualifier is None:
-            if subquery:
+            if subquery and name not in outside:
                 continue
             target = table
         else:
@@ -326,6 +353,22 @@ def _unknown_columns(design: Design, pol: Policy, table: Table, clause: str,
             shown = f"{qualifier}.{name}" if qualifier else name
             yield (f"policy '{pol.name}' reads column '{shown}' in `{clause}`, which table "
                    f"'{target.name}' does not have{did_you_mean(name, names)}")
+
+
+def _bare_names_outside_subqueries(text: str) -> set[str]:
+    """Unqualified column names the expression reads outside its subqueries: those are the
+    policy's table's, even in `author_id = (select current_setting(...))`."""
+    from designgate.generate import expr as x
+
+    node = x.tree(text)
+    if node is None:
+        return set()
+    out = set()
+    for n in x.walk(node, into_sublinks=False):
+        fields = x.body(n).get("fields") or [] if x.kind(n) == "ColumnRef" else []
+        if len(fields) == 1 and isinstance(fields[0], dict) and "String" in fields[0]:
+            out.add(fields[0]["String"]["sval"])
+    return out
 
 
 def _table_named(design: Design, name: str) -> Table | None:
@@ -496,29 +539,26 @@ def rls_never_enabled(design: Design) -> Iterator[Hit]:
                       "after its `create_table` step")
 
 
-#: The policy commands that let a role read rows, and those that let it change them.
-_READS = frozenset({"select", "all"})
-_WRITES = frozenset({"insert", "update", "delete", "all"})
-
-
 @register("A013", "permission-denied-by-rls", W,
           "A role may call an endpoint, but RLS lets it see or change no row of its tables.")
 def permission_denied_by_rls(design: Design) -> Iterator[Hit]:
     """Whoever the auth matrix lets call an endpoint, the RLS policies let reach its tables.
 
-    The permission matrix and the policies are two halves of one decision: a role that holds
-    an endpoint's permission but is named by no policy of a table the endpoint reads (itself,
-    through a role it inherits, or as `public`) gets an empty list or a 404 for every row;
-    a role without any write policy on the tables of a POST, PUT, PATCH or DELETE endpoint
-    gets a permission error from PostgreSQL. Add the role to a policy of the table, give the
-    endpoint a permission only the right roles hold, or correct the endpoint's `tables:`.
-    Tables without policies are not checked here (see A005).
+    The permission matrix and the policies are two halves of one decision. Each entry of an
+    endpoint's `tables:` says what it does there — a bare name is the endpoint's own
+    command (GET reads, POST inserts, PUT/PATCH update, DELETE deletes, each reading too),
+    `{table, access}` says it exactly (`read`, `write` or the commands). Every role that
+    holds the endpoint's permission — or the role in `runs_as:` — needs a policy of that
+    table (its own, one of a role it inherits, or `public`'s) for each of those commands;
+    else it gets an empty list, a 404 or a permission error from PostgreSQL. Tables done
+    `via:` a SECURITY DEFINER function or trigger are not the caller's, and a worker's
+    role is checked for the `tables:` it declares. Tables without policies are not checked
+    here (see A005).
 
     ```yaml
-    roles:
-      - {name: reader, permissions: [notes:read]}
-    policies:
-      - {name: notes_read, table: notes, command: select, roles: [reader], using: "true"}
+    tables:
+      - tasks                               # POST: inserts into tasks (and reads it)
+      - {table: projects, access: read}
     ```
     """
     if design.project.database != "postgres" or not design.policies:
@@ -526,31 +566,29 @@ def permission_denied_by_rls(design: Design) -> Iterator[Hit]:
     by_table: dict[str, list[Policy]] = {}
     for p in design.policies:
         by_table.setdefault(p.table, []).append(p)
-    holders: dict[str, list[str]] = {}
-    for ep in design.endpoints:
-        perm = ep.permission
-        if perm is None or ep.public or not ep.tables:
-            continue
-        if perm not in holders:
-            holders[perm] = [r for r in design.roles if perm in design.role_permissions(r)]
-        reads = ep.method.upper() in ("GET", "HEAD")
-        listed = list(ep.loc.at("tables").strings())
-        for loc, table in listed:
-            if table in by_table:
-                shut = [r for r in holders[perm] if not _allowed(design, by_table[table], r, _READS)]
-                if shut:
-                    yield Hit(loc, f"{_roles(shut)} may call '{ep.id}' ({perm}) but no RLS policy "
-                              f"on '{table}' lets {_them(shut)} read its rows; add "
-                              f"{_them(shut)} to a policy of '{table}' or narrow the permission")
-        if reads or not listed or any(t not in by_table for _, t in listed):
-            continue  # a table without policies may be the one written
-        shut = [r for r in holders[perm]
-                if not any(_allowed(design, by_table[t], r, _WRITES) for _, t in listed)]
-        if shut:
-            yield Hit(ep.loc.at("tables"), f"{_roles(shut)} may call '{ep.id}' "
-                      f"({ep.method.upper()}, {perm}) but no RLS policy on its tables lets "
-                      f"{_them(shut)} insert, update or delete; add a write policy for "
-                      f"{_them(shut)} or narrow the permission")
+    uses = [(f"'{ep.id}'" + (f" ({ep.permission})" if ep.permission and not ep.public
+                             else ""), design.runs_as(ep), ep.access)
+            for ep in design.endpoints]
+    uses += [("its `tables:`", [r.name], r.tables) for r in design.roles.values()]
+    for what, roles, accesses in uses:
+        for a in accesses:
+            if a.via is not None or a.table not in by_table:
+                continue
+            shut: dict[str, list[str]] = {}
+            for r in roles:
+                for cmd in a.commands:
+                    if not _allowed(design, by_table[a.table], r, frozenset({cmd, "all"})):
+                        shut.setdefault(r, []).append(cmd)
+            if shut:
+                names = list(shut)
+                cmds = sorted({c for cs in shut.values() for c in cs},
+                              key=["select", "insert", "update", "delete"].index)
+                yield Hit(a.loc, f"{_roles(names)} may call {what} but no RLS policy on "
+                          f"'{a.table}' lets {_them(names)} {'/'.join(cmds)}; add "
+                          f"{_them(names)} to a policy of '{a.table}' for that, narrow the "
+                          "permission, or correct `tables:`" if what.startswith("'") else
+                          f"{_roles(names)} lists '{a.table}' ({'/'.join(cmds)}) in "
+                          f"{what}, but no RLS policy there lets {_them(names)} do it")
 
 
 def _allowed(design: Design, policies: list[Policy], role: str, commands: frozenset[str]

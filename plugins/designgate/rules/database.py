@@ -14,7 +14,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from designgate.findings import Severity, Span
+from designgate.generate import fragments
 from designgate.generate import sql as g
+from designgate.generate.fragments import Kind
 from designgate.model.design import Design, Migration, Step
 from designgate.model.source import Loc
 from designgate.rules.registry import Hit, register
@@ -67,35 +69,98 @@ def _piece(loc: Loc, key: str, wrapped: str, offset: int, original: str,
               f"{_fragment(original, inner)}", span=_inner_span(loc.at(key), original, inner))
 
 
+def _one(loc: Loc, key: str | tuple[str | int, ...], kind: Kind, text: str,
+         what: str) -> Iterator[Hit]:
+    """A finding when ``text`` is not exactly one SQL fragment of ``kind``."""
+    found = fragments.problem(kind, text)
+    if found is None:
+        return
+    at = loc.at(*((key,) if isinstance(key, str) else key))
+    inner = max(0, min(len(text), found.index))
+    near = _fragment(text, inner) if found.index < len(text) else ""
+    yield Hit(at, f"{what} is not a single SQL {found.message}{near}",
+              span=_inner_span(at, text, inner))
+
+
+def _pieces(design: Design) -> Iterator[tuple[Loc, str | tuple[str | int, ...], Kind, str, str]]:
+    """Every piece of design text the generators put into a statement: (node, key, kind,
+    text, what it is)."""
+    for table in design.tables.values():
+        for col in table.columns:
+            where = f"{table.name}.{col.name}"
+            yield col.loc, "type", "type", col.type, f"type of {where}"
+            if isinstance(col.default, str):
+                yield col.loc, "default", "expression", col.default, f"default of {where}"
+            if col.check is not None:
+                yield col.loc, "check", "expression", col.check, f"check of {where}"
+        for check in table.checks:
+            yield (check.loc, "expression", "expression", check.expression,
+                   f"check {check.name} of {table.name}")
+        for index in table.indexes:
+            raw = index.loc.raw
+            cols = raw.get("columns") if isinstance(raw, dict) else None
+            for i, spec in enumerate(index.columns):
+                key: tuple[str | int, ...] = ("columns", i) if isinstance(cols, list) and \
+                    i < len(cols) and cols[i] == spec else ("columns",)
+                yield (index.loc, key, "index element", spec.strip(),
+                       f"column {i + 1} of index {index.name}")
+            if index.where is not None:
+                yield (index.loc, "where", "expression", index.where,
+                       f"predicate of index {index.name}")
+    for p in design.policies:
+        for key, expr in (("using", p.using), ("with_check", p.with_check)):
+            if expr is not None:
+                yield p.loc, key, "expression", expr, f"`{key}` of policy {p.name}"
+    for m in design.migrations:
+        for step in m.steps:
+            arg = step.arg
+            if not isinstance(arg, dict) or step.op not in ("alter_column", "drop_column"):
+                continue
+            name = f"{arg.get('table')}.{arg.get('column')}"
+            if isinstance(arg.get("using"), str):
+                yield (step.loc, (step.op, "using"), "expression", arg["using"],
+                       f"`using` of {step.op} {name} in migration {m.id}")
+            before = arg.get("from")
+            if isinstance(before, dict):
+                if isinstance(before.get("type"), str):
+                    yield (step.loc, (step.op, "from", "type"), "type", before["type"],
+                           f"previous type of {name} in migration {m.id}")
+                if isinstance(before.get("default"), str):
+                    yield (step.loc, (step.op, "from", "default"), "expression",
+                           before["default"], f"previous default of {name} in migration {m.id}")
+
+
 @register("S019", "sql-syntax", E, "SQL in the design, or generated from it, does not parse.")
 def sql_syntax(design: Design) -> Iterator[Hit]:
-    """Every statement `designgate build` writes parses with PostgreSQL's own parser.
+    """Every statement `designgate build` writes parses with PostgreSQL's own parser, and
+    design text put into a statement stays inside it.
+
+    The SQL written in the design — column types, defaults and checks, table checks, index
+    columns and predicates, policy `using` / `with_check` expressions, `alter_column` `using`
+    and `from:` values, raw `sql:` migration steps — ends up in `schema.sql`, the migration
+    files and `rls.sql`. designgate parses each piece with PostgreSQL's parser (pglast; no
+    server needed) and reports an error at the line that holds it, before anybody runs a
+    migration. Fix the SQL; the message quotes PostgreSQL.
+
+    Each piece that is pasted into a generated statement must be *exactly one* fragment of
+    its kind: one expression, one type name, one index element. It may not hold a `;` or a
+    comment, and its parentheses balance — so a policy `using: "true); DROP TABLE x; SELECT
+    (true"` is refused here, and `designgate build` writes no SQL while such a finding is
+    open (the generator refuses it too, whatever this rule's severity). Only raw `sql:`
+    steps may hold several statements.
 
     A column default that names a column (`default: active` instead of `default: "'active'"`)
     is reported too: it parses, but PostgreSQL refuses it when the table is created.
-
-    The SQL written in the design — column types, defaults and checks, index predicates,
-    policy `using` / `with_check` expressions, raw `sql:` migration steps — ends up in
-    `schema.sql`, the migration files and `rls.sql`. designgate parses each piece with
-    PostgreSQL's parser (pglast; no server needed) and reports an error at the line that
-    holds it, before anybody runs a migration. Fix the SQL; the message quotes PostgreSQL.
     """
     reported = False
+    for loc, key, kind, text, what in _pieces(design):
+        for hit in _one(loc, key, kind, text, what):
+            reported = True
+            yield hit
     for table in design.tables.values():
         for col in table.columns:
-            pieces = [("type", f"SELECT NULL::{col.type}", len("SELECT NULL::"), col.type,
-                       f"type of {table.name}.{col.name}")]
-            if isinstance(col.default, str):
-                pieces.append(("default", f"SELECT {col.default}", len("SELECT "), col.default,
-                               f"default of {table.name}.{col.name}"))
-            if col.check:
-                pieces.append(("check", f"SELECT 1 WHERE ({col.check})", len("SELECT 1 WHERE ("),
-                               col.check, f"check of {table.name}.{col.name}"))
-            for key, wrapped, offset, original, what in pieces:
-                for hit in _piece(col.loc, key, wrapped, offset, original, what):
-                    reported = True
-                    yield hit
-            if isinstance(col.default, str) and parse_error(f"SELECT {col.default}") is None:
+            if isinstance(col.default, str) and \
+                    fragments.problem("expression", col.default) is None:
                 names = g.column_refs(f"SELECT {col.default}")
                 if names:
                     reported = True
@@ -110,35 +175,16 @@ def sql_syntax(design: Design) -> Iterator[Hit]:
                 yield Hit(check.loc.at("name"), f"check name '{check.name}' is used by another "
                           f"constraint of table {table.name}; PostgreSQL needs a name of its "
                           "own (generated ones are <table>_<column>_check, _key and _pkey)")
-            for hit in _piece(check.loc, "expression", f"SELECT 1 WHERE ({check.expression})",
-                              len("SELECT 1 WHERE ("), check.expression,
-                              f"check {check.name} of {table.name}"):
-                reported = True
-                yield hit
         checks = [(c.loc.at("check"), c.check, f"check of {table.name}.{c.name}")
                   for c in table.columns if c.check]
         checks += [(k.loc.at("expression"), k.expression, f"check {k.name} of {table.name}")
                    for k in table.checks]
         for loc, expr, what in checks:
             wrapped = f"SELECT 1 WHERE ({expr})"
-            if has_subquery(wrapped):
+            if fragments.problem("expression", expr) is None and has_subquery(wrapped):
                 reported = True
                 yield Hit(loc, f"{what} holds a subquery, which PostgreSQL does not allow in a "
                           "CHECK constraint; use a trigger or a foreign key instead")
-        for index in table.indexes:
-            if index.where:
-                for hit in _piece(index.loc, "where", f"SELECT 1 WHERE ({index.where})",
-                                  len("SELECT 1 WHERE ("), index.where,
-                                  f"predicate of index {index.name}"):
-                    reported = True
-                    yield hit
-    for p in design.policies:
-        for key, expr in (("using", p.using), ("with_check", p.with_check)):
-            if expr:
-                for hit in _piece(p.loc, key, f"SELECT 1 WHERE ({expr})", len("SELECT 1 WHERE ("),
-                                  expr, f"`{key}` of policy {p.name}"):
-                    reported = True
-                    yield hit
     for m in design.migrations:
         for step in m.steps:
             if step.op == "sql" and isinstance(step.arg, dict):
@@ -152,8 +198,18 @@ def sql_syntax(design: Design) -> Iterator[Hit]:
     if reported:
         return  # the whole statements would repeat the same errors
     seen: set[tuple[object, ...]] = set()
-    for stmt in _generated(design):
+    try:
+        generated = list(_generated(design))
+    except g.UnsafeSql as exc:  # a piece the checks above missed: never written
+        if exc.loc is not None:
+            yield Hit(exc.loc, f"generated SQL refused: {exc}")
+        return
+    for stmt in generated:
         err = parse_error(stmt.text)
+        if err is None and stmt.loc is not None and g.statement_count(stmt.text) != 1:
+            yield Hit(stmt.loc, "generated SQL is not one statement: design text broke out of "
+                      f"it (in: {' '.join(stmt.text.split())[:80]})")
+            continue
         if err is None or stmt.loc is None:
             continue
         message, index = err
@@ -172,15 +228,8 @@ def _generated(design: Design) -> Iterator[g.Sql]:
     for m in design.migrations:
         ms = g.migration_sql(design, m)
         for stmt in (*ms.up, *ms.down):
-            if not stmt.comment_only and not _is_raw(m, stmt):
+            if not stmt.comment_only and not g._from_raw_step(m, stmt):
                 yield stmt
-
-
-def _is_raw(m: Migration, stmt: g.Sql) -> bool:
-    """Raw `sql:` steps were parsed where they are written."""
-    return stmt.loc is not None and any(
-        s.op == "sql" and stmt.loc.pointer[:len(s.loc.pointer)] == s.loc.pointer
-        for s in m.steps)
 
 
 # --- destructive migrations ----------------------------------------------------------------

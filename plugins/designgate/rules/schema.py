@@ -6,6 +6,7 @@ Seed non-negotiable: "Schema design must align with the data dictionary — no a
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from designgate.findings import Severity, did_you_mean
@@ -263,9 +264,9 @@ def relationship_not_stored(design: Design) -> Iterator[Hit]:
         if t.entity:
             stores.setdefault(t.entity, set()).add(t.name)
     targets: dict[str, set[str]] = {}  # table -> the tables its foreign keys reference
-    for t, c in _columns(design):
-        if c.references:
-            targets.setdefault(t.name, set()).add(c.references.table)
+    for t in design.tables.values():
+        for fk in t.fks:
+            targets.setdefault(t.name, set()).add(fk.table)
 
     def linked(a: set[str], b: set[str]) -> bool:
         return any(targets.get(x, set()) & b for x in a)
@@ -429,10 +430,32 @@ def unindexed_foreign_key(design: Design) -> Iterator[Hit]:
          serves: listTasks — a project's tasks, newest first}
     ```
     """
+    tenancy = design.auth.tenancy if design.auth else None
+    tenant = tenancy.column if tenancy else None
     for t, c in _columns(design):
         if c.references is not None and not _leads(t, c.name):
             yield Hit(c.loc.at("name"), f"foreign key '{t.name}.{c.name}' has no index that "
                       f"starts with it; add one (e.g. columns: [{c.name}])")
+    for t in design.tables.values():
+        for fk in t.foreign_keys:
+            if fk.columns and not _covers(t, fk.columns, tenant):
+                own = [c for c in fk.columns if c != tenant] or fk.columns
+                yield Hit(fk.loc.at("columns"), f"foreign key ({', '.join(fk.columns)}) of "
+                          f"'{t.name}' has no index that starts with its columns; add one "
+                          f"(e.g. columns: [{', '.join(own)}])")
+
+
+def _covers(table: Table, columns: list[str], tenant: str | None) -> bool:
+    """Whether an index serves lookups by a composite foreign key: its first columns are
+    the key's columns, or it starts with one of them that is not the tenant column (the
+    tenant adds nothing to a lookup by a row's own id)."""
+    lists = [table.key_columns, *table.unique,
+             *[ix.columns for ix in table.indexes
+               if ix.where is None and ix.method in ("btree", "hash")]]
+    return any(
+        cols and (set(cols[:len(columns)]) == set(columns) or
+                  (cols[0] in columns and cols[0] != tenant))
+        for cols in lists)
 
 
 @register("S007", "no-primary-key", E, "A table has no primary key.")
@@ -726,6 +749,8 @@ def migration_order(design: Design) -> Iterator[Hit]:
                 table = design.tables.get(st.arg)
                 if table is not None:
                     refs = [(table.name, c) for c in table.columns]
+                    refs += [(table.name, replace(c, references=fk)) for fk in table.foreign_keys
+                             if (c := table.column(fk.columns[-1])) is not None]
             elif st.op == "add_column" and isinstance(st.arg, dict):
                 table = design.tables.get(str(st.arg.get("table")))
                 col = table.column(str(st.arg.get("column"))) if table else None
