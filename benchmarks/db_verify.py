@@ -53,17 +53,18 @@ def main(argv: list[str] | None = None) -> int:
                 measure(cmd, runs, work / f"n{n}" / "verify.out")
             data = json.loads(report.read_text(encoding="utf-8"))
             rls = data.get("rls") or {}
+            invariants = (data.get("invariants") or {}).get("cases", [])
             rows.append((n, len(list((design / "tables").glob("*.yaml"))),
                          sum(1 for s in data["steps"] if s["phase"] == "up"),
                          len(rls.get("cells", [])), sum(c["checks"] for c in rls.get("cells", [])),
-                         runs, data["ok"]))
+                         len(invariants), runs, data["ok"]))
     print(f"\n{'N':>5}  {'table files':>11}  {'migrations':>10}  {'RLS cells':>9}  "
-          f"{'checks':>7}  {'time s':>7}  {'MB':>5}  ok")
-    for n, tables, migrations, cells, checks, runs, ok in rows:
-        print(f"{n:>5}  {tables:>11}  {migrations:>10}  {cells:>9}  {checks:>7}  "
+          f"{'checks':>7}  {'invariants':>10}  {'time s':>7}  {'MB':>5}  ok")
+    for n, tables, migrations, cells, checks, cases, runs, ok in rows:
+        print(f"{n:>5}  {tables:>11}  {migrations:>10}  {cells:>9}  {checks:>7}  {cases:>10}  "
               f"{runs.time:>7.2f}  {runs.peak:>5.0f}  {'yes' if ok else 'NO'}")
     print("(time: median whole process, scratch database created, migrated up, compared, "
-          "rolled back, re-applied, RLS checked and dropped)")
+          "rolled back, re-applied on seeded rows, RLS and invariants checked, and dropped)")
     return 0
 
 

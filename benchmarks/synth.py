@@ -99,7 +99,7 @@ def plan(n: int) -> tuple[list[Resource], list[str]]:
     if n < 1:
         raise ValueError("N must be at least 1")
     count = (n + len(OPS) - 1) // len(OPS)
-    roles = [*ROLE_NAMES, *(f"team-{k + 1}" for k in range(n // 250))]
+    roles = [*ROLE_NAMES, *(f"team_{k + 1}" for k in range(n // 250))]
     out: list[Resource] = []
     for i in range(count):
         singular, plural = NOUNS[i % len(NOUNS)]

@@ -110,3 +110,55 @@ def database_url() -> str:
         pytest.skip(why)
     assert url is not None
     return url
+
+
+TENANT = "(select current_setting('app.workspace_id', true)::uuid)"
+USER = "(select current_setting('app.user_id', true)::uuid)"
+
+
+def set_policy(example: Path, name: str, key: str, new: str) -> int:
+    """Replace ``key`` (using/with_check) of policy ``name`` in ``example/auth.yaml``;
+    returns the line of the key."""
+    auth = example / "auth.yaml"
+    text = auth.read_text("utf-8")
+    start = text.index(f"  - name: {name}\n")
+    end = text.find("\n  - name: ", start + 1)
+    end = len(text) if end < 0 else end
+    block = text[start:end]
+    lines = block.split("\n")
+    out, skipping = [], False
+    for line in lines:
+        if line.startswith(f"    {key}:"):
+            out.append(f"    {key}: {new}")
+            skipping = True
+            continue
+        if skipping and line.startswith("      "):
+            continue
+        skipping = False
+        out.append(line)
+    assert any(line.startswith(f"    {key}: ") for line in out), (name, key)
+    auth.write_text(text[:start] + "\n".join(out) + text[end:], "utf-8")
+    return line_of(auth, f"    {key}: {new}")
+
+
+def drop_tenant_from_comment_fk(example: Path) -> Path:
+    """The example's comments reference their task by task_id alone, not (workspace_id,
+    task_id): the H2 defect. Returns the edited tables file."""
+    tables = example / "tables/comments.yaml"
+    edit(tables, "        technical: foreign-key\n        nullable: false\n      - name: author_id",
+         "        technical: foreign-key\n        nullable: false\n"
+         "        references: {table: tasks, column: id, on_delete: cascade}\n"
+         "      - name: author_id")
+    edit(tables, "    foreign_keys:\n      - columns: [workspace_id, task_id]\n"
+                 "        references: {table: tasks, columns: [workspace_id, id]}\n"
+                 "        on_delete: cascade\n", "")
+    return tables
+
+
+def search_path_without_pg_temp(example: Path) -> None:
+    """is_workspace_member() of the example with `SET search_path = public` (H1)."""
+    edit(example / "migrations.yaml", "CREATE FUNCTION is_workspace_member(target_workspace_id uuid) RETURNS boolean\n"
+            "              LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, "
+            "public, pg_temp AS $$",
+         "CREATE FUNCTION is_workspace_member(target_workspace_id uuid) RETURNS boolean\n"
+            "              LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$")

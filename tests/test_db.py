@@ -177,12 +177,90 @@ def test_a_rollback_that_leaves_debris_is_caught(server: str, design: Path) -> N
         problems(report, "catalog")
 
 
+# --- seeded defects that verified as correct before ----------------------------------------
+
+
+def test_rls_no_longer_forced_is_catalog_drift(server: str, design: Path) -> None:
+    """The table owner bypasses every policy; verify passed (0, 0)."""
+    _add_sql_step(design, "ALTER TABLE notes NO FORCE ROW LEVEL SECURITY;",
+                  "ALTER TABLE notes FORCE ROW LEVEL SECURITY;",
+                  before="    rollback: Drop the notes table")
+    report = verify(load_design(design).design, server, rls=False)
+    drift = problems(report, "catalog")
+    assert drift == ["row-level security of notes is enabled but not forced in the migrated "
+                     "database (the table's owner bypasses every policy); its enable_rls step "
+                     "enables and forces it"]
+    span = next(p.span for p in report.problems if p.phase == "catalog")
+    assert span is not None and span.file == "design/tables/notes.yaml"
+
+
+def test_a_raw_collation_change_is_catalog_drift(server: str, design: Path) -> None:
+    _add_sql_step(design, "ALTER TABLE notes ALTER COLUMN tag TYPE varchar(40) COLLATE \"C\";",
+                  "ALTER TABLE notes ALTER COLUMN tag TYPE varchar(40) COLLATE \"default\";")
+    report = verify(load_design(design).design, server, rls=False)
+    assert problems(report, "catalog") == [
+        "notes.tag: collation is C in the migrated database, the type's default in the design"]
+    # Declared in the design, the same column verifies.
+    edit(design / "tables/notes.yaml", "{name: tag, type: varchar(40)}",
+         "{name: tag, type: varchar(40), collation: C}")
+    report = verify(load_design(design).design, server, rls=False)
+    assert problems(report) == []
+
+
+def test_a_down_migration_that_forgets_a_schema_leaves_debris(server: str, design: Path) -> None:
+    _add_sql_step(design, "CREATE SCHEMA reporting;", "SELECT 1;")
+    report = verify(load_design(design).design, server, rls=False)
+    assert any("schema reporting" in m for m in problems(report, "leftover"))
+
+
+def test_a_not_null_column_without_default_fails_on_tables_with_rows(server: str,
+                                                                       design: Path) -> None:
+    """Before: verify passed on empty tables; production fails on the first row. (S025 says
+    so statically too.)"""
+    edit(design / "tables/notes.yaml", "      - {name: tag, type: varchar(40)}\n",
+         "      - {name: tag, type: varchar(40)}\n"
+         "      - {name: pinned, type: boolean, nullable: false, technical: ordering}\n")
+    m = design / "migrations.yaml"
+    m.write_text(m.read_text("utf-8") + '  - id: "0003_pins"\n    description: Pinned notes.\n'
+                 "    lock_timeout: 5s\n    steps:\n"
+                 "      - add_column: {table: notes, column: pinned}\n"
+                 "    rollback: Drop the column.\n", "utf-8")
+    report = verify(load_design(design).design, server, rls=False)
+    assert problems(report, "up") == [] and problems(report, "down") == []  # empty: passes
+    [message] = problems(report, "reapply")
+    assert message.startswith("migration 0003_pins (up) failed at statement")
+    assert 'column "pinned" of relation "notes" contains null values (SQLSTATE 23502)' in message
+    assert "the tables held rows" in message
+    # with a default it works on rows too
+    edit(design / "tables/notes.yaml", "nullable: false, technical: ordering}",
+         "nullable: false, default: false, technical: ordering}")
+    assert verify(load_design(design).design, server, rls=False).ok
+
+
+def test_grants_and_policies_are_compared_with_rls_sql(server: str, design: Path) -> None:
+    """Before: rls.sql and the migrations could grant different privileges (0, 0)."""
+    _add_sql_step(design, "GRANT DELETE ON notes TO reader; "
+                          "ALTER POLICY notes_owner_select ON notes USING (true);",
+                  "REVOKE DELETE ON notes FROM reader;",
+                  before="    rollback: Drop the notes table")
+    report = verify(load_design(design).design, server, rls=False)
+    drift = problems(report, "catalog")
+    assert "the migrations grant DELETE on notes to reader, which rls.sql does not" in drift
+    [policy] = [m for m in drift if m.startswith("policy notes_owner_select on notes differs")]
+    assert "migrated permissive for SELECT to reader using (true)" in policy
+    span = next(p.span for p in report.problems if p.message == policy)
+    assert span is not None and span.file == "design/auth.yaml"
+
+
 def test_a_policy_that_leaks_rows_is_caught(server: str, design: Path) -> None:
     _add_sql_step(design, "CREATE POLICY notes_everyone ON notes FOR SELECT TO reader USING (true);",
                   "DROP POLICY notes_everyone ON notes;",
                   before="      - create_index: notes_author_created_idx")
     report = verify(load_design(design).design, server)
-    assert problems(report) == []  # the migrations themselves are fine
+    # The raw policy is drift from the design (rls.sql does not have it)...
+    assert problems(report) == ["policy notes_everyone on notes exists in the migrated "
+                                "database but not in the design"]
+    # ...and the RLS checks still run and show what it lets through.
     assert report.rls is not None and not report.ok
     for role in ("reader", "writer"):  # writer is a member of reader: it leaks too
         cell = report.rls.cells[(role, "notes", "select")]
@@ -202,7 +280,9 @@ def test_a_with_check_that_lets_writes_through_is_caught(server: str, design: Pa
          " WITH CHECK (true);\n"
          "          down: SELECT 1;\n")
     report = verify(load_design(design).design, server)
-    assert problems(report) == []
+    [drift] = problems(report)
+    assert drift.startswith("policy notes_owner_insert on notes differs: migrated permissive "
+                            "for INSERT to writer with check (true), designed ")
     cell = report.rls.cells[("writer", "notes", "insert")]
     assert len(cell.failures) == 6 and all(
         "expected SQLSTATE 42501, got 1 row(s)" in f for f in cell.failures), cell.failures
@@ -285,11 +365,12 @@ def test_bad_credentials(server: str, design: Path) -> None:
 def test_missing_privileges(server: str, design: Path) -> None:
     with connect(server) as conn, conn.cursor() as cur:
         cur.execute("DROP ROLE IF EXISTS designgate_weak")
-        cur.execute("CREATE ROLE designgate_weak LOGIN PASSWORD 'weak' NOCREATEDB")
+        # may create databases and roles, but not seed past row-level security
+        cur.execute("CREATE ROLE designgate_weak LOGIN PASSWORD 'weak' CREATEDB CREATEROLE")
     try:
         line = _one_line(run_verify(design, _with(server, user="designgate_weak",
                                                    password="weak")))
-        assert "may not create databases" in line
+        assert "user 'designgate_weak' is not a superuser" in line
     finally:
         with connect(server) as conn, conn.cursor() as cur:
             cur.execute("DROP ROLE IF EXISTS designgate_weak")

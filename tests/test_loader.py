@@ -273,8 +273,70 @@ def test_utf8_byte_order_mark_is_accepted(design: Path) -> None:
 
 def test_dangling_symlink_is_a_finding(design: Path) -> None:
     os.symlink(design / "gone.yaml", design / "broken.yaml")
-    f = assert_at(check(design), "L007", "design/broken.yaml", 1, 1)
-    assert "cannot read" in f.message
+    f = assert_at(check(design), "L020", "design/broken.yaml", 1, 1)
+    assert "symlink" in f.message
+
+
+# --- L020, L021 regular files inside design/, bounded ------------------------------------------
+
+
+def test_a_symlink_to_a_file_outside_is_not_read(design: Path, tmp_path: Path) -> None:
+    """Before: a symlink in design/ to a file elsewhere was loaded as design."""
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text((design / "flows.yaml").read_text("utf-8"), "utf-8")
+    (design / "flows.yaml").unlink()
+    os.symlink(outside, design / "flows.yaml")
+    report = check(design)
+    f = assert_at(report, "L020", "design/flows.yaml", 1, 1)
+    assert str(outside) in f.message
+    assert report.design.flows == []  # nothing of it was loaded
+
+
+def test_a_symlink_to_dev_zero_is_refused_at_once(design: Path) -> None:
+    """Before: read until 3 GB."""
+    os.symlink("/dev/zero", design / "zero.yaml")
+    assert_at(check(design), "L020", "design/zero.yaml", 1, 1)
+
+
+def test_a_fifo_is_refused_without_blocking(design: Path) -> None:
+    """Before: `check` hung forever on a FIFO named x.yaml (nobody writes to it)."""
+    os.mkfifo(design / "x.yaml")
+    f = assert_at(check(design), "L020", "design/x.yaml", 1, 1)
+    assert "FIFO" in f.message
+
+
+def test_a_symlinked_folder_is_reported_not_silently_skipped(design: Path,
+                                                               tmp_path: Path) -> None:
+    elsewhere = tmp_path / "more"
+    elsewhere.mkdir()
+    (elsewhere / "extra.yaml").write_text("kind: flows\nflows: []\n", "utf-8")
+    os.symlink(elsewhere, design / "more")
+    report = check(design)
+    assert_at(report, "L020", "design/more", 1, 1)
+    assert all("extra.yaml" not in s.rel for s in report.design.sources)
+
+
+def test_a_file_over_8_mib_is_not_read(design: Path) -> None:
+    big = design / "big.yaml"
+    big.write_text("kind: flows\nflows: []\n" + "#" * (8 * 1024 * 1024) + "\n", "utf-8")
+    f = assert_at(check(design), "L021", "design/big.yaml", 1, 1)
+    assert "8,388,608" in f.message
+
+
+def test_a_ref_to_a_fifo_or_symlink_escaping_is_a_finding(design: Path, tmp_path: Path) -> None:
+    os.mkfifo(design / "pipe.json")
+    outside = tmp_path / "outside.json"
+    outside.write_text('{"type": "string"}', "utf-8")
+    os.symlink(outside, design / "link.json")
+    api = design / "api" / "notes.yaml"
+    api.write_text(api.read_text("utf-8").replace('{$ref: "#/components/schemas/NoteInput"}',
+                                                  '{$ref: "../pipe.json"}', 1), "utf-8")
+    report = check(design)  # returns: the FIFO is not opened
+    assert any(f.rule == "L010" and "pipe.json" in f.message for f in report.findings)
+    api.write_text(api.read_text("utf-8").replace('{$ref: "../pipe.json"}',
+                                                  '{$ref: "../link.json"}', 1), "utf-8")
+    report = check(design)
+    assert any(f.rule == "L009" and "link.json" in f.message for f in report.findings)
 
 
 # --- L011-L013 hostile YAML ------------------------------------------------------------
@@ -616,7 +678,7 @@ def test_generated_design_loads_every_item(tmp_path: Path, n: int) -> None:
 
 def test_generated_design_is_check_clean(tmp_path: Path) -> None:
     """The benchmarks measure a clean design; a rule firing here means synth.py fell behind."""
-    report = check(_synth().generate(60, tmp_path))
+    report = check(_synth().generate(250, tmp_path))  # 250: also the roles beyond the first 4
     assert [f"{f.location} {f.rule} {f.message}" for f in report.findings] == [], (
         "update benchmarks/synth.py so the generated design satisfies every rule"
     )

@@ -143,6 +143,18 @@ def test_h004_data_dependent_screen_without_wireframe(design: Path) -> None:
     assert "H004" in [h.rule for h in report.halted]
 
 
+@pytest.mark.parametrize("shows", ["      shows: []\n", ""])
+def test_h004_a_wireframe_that_shows_nothing_is_hollow(design: Path, shows: str) -> None:
+    """Before: a data-dependent screen with an empty (or no) `shows:` passed the check."""
+    screens = design / "screens.yaml"
+    edit(screens, "      shows: [Note.title, Note.body, Note.tag]\n", shows)
+    report = check(design)
+    f = assert_finding(report, "H004", "design/screens.yaml",
+                       line_of(screens, "shows: []") if shows else
+                       line_of(screens, "wireframe:", 2) + 1)  # the wireframe's mapping
+    assert "shows no data" in f.message and "SCR-editor" in f.message
+
+
 def test_h004_screen_without_data_needs_no_wireframe(design: Path) -> None:
     edit(design / "screens.yaml",
          "    data_dependent: true\n    wireframe:\n      description: A title field and a body "

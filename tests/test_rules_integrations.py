@@ -156,6 +156,27 @@ def test_i006_webhook_without_signing(design: Path) -> None:
     assert f.severity.name == "WARNING"
 
 
+@pytest.mark.parametrize(("algorithm", "why"), [
+    ("none", "`algorithm: none`"),
+    ("sha256", "an unkeyed or unknown algorithm (sha256)"),
+    ("hmac-sha1", "a broken hash (hmac-sha1)"),
+    ("md5", "a broken hash (md5)"),
+])
+def test_i006_a_signature_that_proves_nothing(design: Path, algorithm: str, why: str) -> None:
+    """Before: `signing: {algorithm: none}` satisfied the rule."""
+    path = write(design, COMPLETE.replace("signing: {algorithm: hmac-sha256,",
+                                          f"signing: {{algorithm: {algorithm},"))
+    f = assert_finding(check(design), "I006", FILE, line_of(path, "signing:"))
+    assert why in f.message
+
+
+@pytest.mark.parametrize("algorithm", ["hmac-sha256", "HMAC-SHA512", "ed25519"])
+def test_i006_real_signatures_pass(design: Path, algorithm: str) -> None:
+    write(design, COMPLETE.replace("signing: {algorithm: hmac-sha256,",
+                                   f"signing: {{algorithm: {algorithm},"))
+    assert only(check(design), "I006") == []
+
+
 def test_i007_webhook_without_retries(design: Path) -> None:
     path = write(design, COMPLETE.replace(
         "    retries: {max_attempts: 5, backoff: exponential, initial_delay: 1s, max_delay: 1h}\n",

@@ -97,6 +97,17 @@ def test_p003_convention_default_above_its_maximum(design: Path) -> None:
     assert len(only(report, "P003")) == 1
 
 
+def test_p003_a_convention_maximum_that_bounds_nothing(design: Path) -> None:
+    """Before: `max_page_size: 1000000` in the convention passed."""
+    project = design / "project.yaml"
+    edit(project, "max_page_size: 100", "max_page_size: 1000000")
+    f = assert_finding(check(design), "P003", "design/project.yaml",
+                       line_of(project, "max_page_size"))
+    assert "1,000,000 rows bounds nothing" in f.message
+    edit(project, "max_page_size: 1000000", "max_page_size: 1000")
+    assert only(check(design), "P003") == []
+
+
 def test_p003_inherited_sizes_are_reported_once_at_the_convention(design: Path) -> None:
     project = design / "project.yaml"
     edit(project, "default_page_size: 25", "default_page_size: 250")

@@ -565,6 +565,22 @@ def test_s014_migration_without_rollback(design: Path) -> None:
     assert "'0001_users'" in f.message
 
 
+def test_s014_a_rollback_of_down_steps_a_raw_step_does_not_have(design: Path) -> None:
+    """Before: the rollback said "run the down steps" and a raw step had no `down:`."""
+    m = design / "migrations.yaml"
+    edit(m, "      - create_index: notes_author_tag_idx\n",
+         "      - create_index: notes_author_tag_idx\n      - sql:\n"
+         "          up: UPDATE notes SET tag = lower(tag);\n")
+    edit(m, "    rollback: Drop the notes table (its indexes go with it).",
+         "    rollback: Run the down steps in reverse order.")
+    report = check(design)
+    f = assert_finding(report, "S014", MIGRATIONS, line_of(m, "up: UPDATE notes"))
+    assert "has no `down:`" in f.message
+    edit(m, "    rollback: Run the down steps in reverse order.",
+         "    rollback: Irreversible (tags are lower-cased); restore from the snapshot.")
+    assert only(check(design), "S014") == []
+
+
 @pytest.mark.parametrize(
     ("old", "new", "needle"),
     [

@@ -9,12 +9,22 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support import REPO, assert_finding, check, edit, line_of, only
+from support import (
+    REPO,
+    TENANT,
+    USER,
+    assert_finding,
+    check,
+    drop_tenant_from_comment_fk,
+    edit,
+    line_of,
+    only,
+    search_path_without_pg_temp,
+    set_policy,
+)
 
 AUTH = "design/auth.yaml"
 MIGRATIONS = "design/migrations.yaml"
-TENANT = "(select current_setting('app.workspace_id', true)::uuid)"
-USER = "(select current_setting('app.user_id', true)::uuid)"
 
 
 @pytest.fixture
@@ -22,30 +32,6 @@ def example(tmp_path: Path) -> Path:
     target = tmp_path / "design"
     shutil.copytree(REPO / "design", target)
     return target
-
-
-def _policy(example: Path, name: str, key: str, new: str) -> int:
-    """Replace ``key`` (using/with_check) of policy ``name``; returns the line of the key."""
-    auth = example / "auth.yaml"
-    text = auth.read_text("utf-8")
-    start = text.index(f"  - name: {name}\n")
-    end = text.find("\n  - name: ", start + 1)
-    end = len(text) if end < 0 else end
-    block = text[start:end]
-    lines = block.split("\n")
-    out, skipping = [], False
-    for line in lines:
-        if line.startswith(f"    {key}:"):
-            out.append(f"    {key}: {new}")
-            skipping = True
-            continue
-        if skipping and line.startswith("      "):
-            continue
-        skipping = False
-        out.append(line)
-    assert any(line.startswith(f"    {key}: ") for line in out), (name, key)
-    auth.write_text(text[:start] + "\n".join(out) + text[end:], "utf-8")
-    return line_of(auth, f"    {key}: {new}")
 
 
 def test_the_example_raises_none_of_these_rules(example: Path) -> None:
@@ -57,14 +43,7 @@ def test_the_example_raises_none_of_these_rules(example: Path) -> None:
 
 
 def test_a015_a_foreign_key_without_the_tenant_column(example: Path) -> None:
-    tables = example / "tables/comments.yaml"
-    edit(tables, "        technical: foreign-key\n        nullable: false\n      - name: author_id",
-         "        technical: foreign-key\n        nullable: false\n"
-         "        references: {table: tasks, column: id, on_delete: cascade}\n"
-         "      - name: author_id")
-    edit(tables, "    foreign_keys:\n      - columns: [workspace_id, task_id]\n"
-                 "        references: {table: tasks, columns: [workspace_id, id]}\n"
-                 "        on_delete: cascade\n", "")
+    tables = drop_tenant_from_comment_fk(example)
     hit = assert_finding(check(example), "A015", "design/tables/comments.yaml",
                          line_of(tables, "references: {table: tasks, column: id"))
     assert "comments.task_id" in hit.message and "workspace_id" in hit.message
@@ -74,7 +53,7 @@ def test_a015_a_foreign_key_without_the_tenant_column(example: Path) -> None:
 
 
 def test_a016_an_admin_may_write_owner_into_its_membership(example: Path) -> None:
-    line = _policy(example, "workspace_members_update_admin", "with_check",
+    line = set_policy(example, "workspace_members_update_admin", "with_check",
                    f"workspace_id = {TENANT}")
     hit = assert_finding(check(example), "A016", AUTH, line)
     assert "admin" in hit.message and "role" in hit.message and "owner" in hit.message
@@ -84,12 +63,7 @@ def test_a016_an_admin_may_write_owner_into_its_membership(example: Path) -> Non
 
 
 def test_a017_a_security_definer_function_whose_path_lets_pg_temp_first(example: Path) -> None:
-    m = example / "migrations.yaml"
-    edit(m, "CREATE FUNCTION is_workspace_member(target_workspace_id uuid) RETURNS boolean\n"
-            "              LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, "
-            "public, pg_temp AS $$",
-         "CREATE FUNCTION is_workspace_member(target_workspace_id uuid) RETURNS boolean\n"
-            "              LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$")
+    search_path_without_pg_temp(example)
     hits = only(check(example), "A017")
     assert len(hits) == 1 and "is_workspace_member" in hits[0].message
     assert "pg_temp" in hits[0].message
@@ -139,18 +113,18 @@ def test_a020_rls_no_longer_forced(example: Path, sql: str) -> None:
 
 def test_a021_and_a022_a_select_policy_that_shows_every_tenant(example: Path) -> None:
     """Seeded defect of the issue: every tenant reads every task (check 0, verify 0)."""
-    line = _policy(example, "tasks_select", "using", "'true'")
+    line = set_policy(example, "tasks_select", "using", "'true'")
     report = check(example)
     assert_finding(report, "A021", AUTH, line)
     assert_finding(report, "A022", AUTH, line)
-    line = _policy(example, "tasks_select", "using", "status <> 'archived'")
+    line = set_policy(example, "tasks_select", "using", "status <> 'archived'")
     hit = assert_finding(check(example), "A022", AUTH, line)
     assert "workspace_id" in hit.message
 
 
 def test_a022_a_with_check_that_writes_into_any_workspace(example: Path) -> None:
     """Seeded defect of the issue: a member writes rows into any workspace (0, 0)."""
-    line = _policy(example, "tasks_insert", "with_check", f"created_by_id = {USER}")
+    line = set_policy(example, "tasks_insert", "with_check", f"created_by_id = {USER}")
     hit = assert_finding(check(example), "A022", AUTH, line)
     assert "tasks_insert" in hit.message
 
@@ -176,20 +150,20 @@ def test_a023_two_permissive_policies_for_one_role_and_command(example: Path) ->
 
 
 def test_a024_a_setting_read_once_per_row(example: Path) -> None:
-    line = _policy(example, "labels_select", "using",
+    line = set_policy(example, "labels_select", "using",
                    "workspace_id = current_setting('app.workspace_id', true)::uuid")
     hit = assert_finding(check(example), "A024", AUTH, line)
     assert "(select" in hit.message
 
 
 def test_a025_current_setting_without_missing_ok(example: Path) -> None:
-    line = _policy(example, "labels_select", "using",
+    line = set_policy(example, "labels_select", "using",
                    "workspace_id = (select current_setting('app.workspace_id')::uuid)")
     assert_finding(check(example), "A025", AUTH, line)
 
 
 def test_a026_a_misspelt_session_setting(example: Path) -> None:
-    line = _policy(example, "labels_select", "using",
+    line = set_policy(example, "labels_select", "using",
                    "workspace_id = (select current_setting('app.workspce_id', true)::uuid)")
     hit = assert_finding(check(example), "A026", AUTH, line)
     assert "app.workspce_id" in hit.message and "app.workspace_id" in hit.message

@@ -66,3 +66,27 @@ def verify(design_dir: Path, database_url: str, no_rls: bool, fmt: str, out: Pat
         out.write_text(json.dumps(data, indent=2) + os.linesep, encoding="utf-8")
     click.echo(json.dumps(data, indent=2) if fmt == "json" else render_text(result))
     return EXIT_OK if result.ok else EXIT_FAIL
+
+
+@db.command()
+@click.option("--database-url", envvar="DESIGNGATE_DATABASE_URL", metavar="URL", required=True,
+              help="The server earlier `db verify` runs used (env: DESIGNGATE_DATABASE_URL).")
+@click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
+def cleanup(database_url: str, dry_run: bool) -> int:
+    """Remove what `db verify` runs could not remove themselves (a lost connection, a killed
+    process): their scratch databases (designgate_verify_*) and the roles they created,
+    which carry a comment naming the run. Nothing else is touched."""
+    from designgate.db.verify import cleanup as run_cleanup
+    from designgate.db.verify import leftovers
+
+    if dry_run:
+        dbs, roles = leftovers(database_url)
+    else:
+        dbs, roles = run_cleanup(database_url)
+    verb = "would remove" if dry_run else "removed"
+    for name in dbs:
+        click.echo(f"database {name}")
+    for name in roles:
+        click.echo(f"role {name}")
+    click.echo(f"db cleanup: {verb} {len(dbs)} database(s) and {len(roles)} role(s)", err=True)
+    return EXIT_OK

@@ -21,6 +21,7 @@ from designgate import __version__
 from designgate.check import Report, check_design
 from designgate.cli.formats import FORMATTERS, RULE_FORMATTERS, Options, explain, render
 from designgate.cli.paths import report_root
+from designgate.db import Interrupted
 from designgate.export import ExportError, export_schemas, init_project
 from designgate.findings import Severity
 from designgate.load.loader import DesignLoadError
@@ -61,6 +62,9 @@ class _Cli(click.Group):
         except click.Abort:
             click.echo(f"{PROG}: interrupted", err=True)
             code = 130
+        except Interrupted as exc:  # SIGTERM / SIGHUP during db verify, after its cleanup
+            click.echo(f"{PROG}: interrupted by {exc}", err=True)
+            code = 128 + exc.signum
         except (CliError, DesignLoadError, ExportError, *_gate_errors()) as exc:
             _error(str(exc))
             code = EXIT_ERROR

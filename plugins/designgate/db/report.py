@@ -18,6 +18,7 @@ def to_json(report: Report) -> dict[str, Any]:
                       "line": p.span.line if p.span else None,
                       "column": p.span.column if p.span else None} for p in report.problems],
         "rls": report.rls.to_json() if report.rls is not None else None,
+        "invariants": report.invariants.to_json() if report.invariants is not None else None,
     }
 
 
@@ -31,8 +32,12 @@ def render_text(report: Report) -> str:
     if report.rls is not None:
         lines.append("")
         lines.append(report.rls.render())
+    if report.invariants is not None:
+        lines.append("")
+        lines.append(report.invariants.render())
+    failed = len(report.problems) + (report.rls.failures if report.rls else 0) + (
+        len(report.invariants.failures) if report.invariants is not None else 0)
     lines.append("")
     lines.append("db verify: " + ("every check passed" if report.ok else
-                                  f"{len(report.problems) + (report.rls.failures if report.rls else 0)}"
-                                  " problem(s)"))
+                                  f"{failed} problem(s)"))
     return "\n".join(lines)

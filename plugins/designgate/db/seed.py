@@ -255,10 +255,11 @@ def _array_item(value: str) -> str:
 
 
 def seed(design: Design, cur: Any, psycopg: Any, *, rows: int = ROWS,
-         tables: list[str] | None = None, start: int = 0) -> Seeded:
-    """``rows`` rows in every table of the public schema (or ``tables``), parents first."""
+         tables: list[str] | None = None, start: int = 0, into: Seeded | None = None) -> Seeded:
+    """``rows`` rows in every table of the public schema (or ``tables``), parents first.
+    ``into``: rows seeded before (their children reference them), added to."""
     cols, fks = catalog(cur)
-    out = Seeded()
+    out = into if into is not None else Seeded()
     for name in order(cols, fks):
         if tables is not None and name not in tables:
             continue

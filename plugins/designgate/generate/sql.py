@@ -137,6 +137,8 @@ def render(statements: Iterable[Sql], header: str = HEADER) -> str:
 def column_definition(col: Column) -> str:
     where = f"{col.table}.{col.name}"
     parts = [ident(col.name), checked("type", col.type, f"type of {where}", col.loc)]
+    if col.collation:
+        parts.append(f"COLLATE {ident(col.collation)}")
     if col.default is not None:
         parts.append(f"DEFAULT {sql_default(col.default, f'default of {where}', col.loc)}")
     if not col.nullable or col.primary_key:
@@ -410,7 +412,7 @@ def fk_sql(table: Table, fk: ForeignKey, *, not_valid: bool = False) -> list[Sql
     return out
 
 
-def create_index(index: Index) -> Sql:
+def create_index(index: Index, *, live: bool = True) -> Sql:
     unique = "UNIQUE " if index.unique else ""
     if index.method and index.method not in INDEX_METHODS:
         from designgate.generate.fragments import Problem
@@ -424,7 +426,9 @@ def create_index(index: Index) -> Sql:
     if index.where:
         where = " WHERE (" + checked("expression", index.where,
                                      f"predicate of index {index.name}", index.loc) + ")"
-    concurrently = "CONCURRENTLY IF NOT EXISTS " if index.concurrently else ""
+    # CONCURRENTLY is for a migration on a live table; schema.sql builds an empty schema
+    # (in one transaction, when a tool applies it so).
+    concurrently = "CONCURRENTLY IF NOT EXISTS " if index.concurrently and live else ""
     return Sql(f"CREATE {unique}INDEX {concurrently}{ident(index.name)} ON "
                f"{ident(index.table)}{method} ({cols}){where}", index.loc)
 
@@ -491,7 +495,7 @@ def table_order(design: Design) -> list[Table]:
 def table_sql(design: Design, table: Table) -> list[Sql]:
     """Everything that defines one table: the DDL shown on its site page."""
     return [create_table(table), *foreign_keys(table),
-            *[create_index(i) for i in table.indexes], *comments(design, table)]
+            *[create_index(i, live=False) for i in table.indexes], *comments(design, table)]
 
 
 def schema_statements(design: Design) -> list[Sql]:
@@ -499,7 +503,7 @@ def schema_statements(design: Design) -> list[Sql]:
     out = extensions(design)
     out += [create_table(t) for t in order]
     out += [fk for t in order for fk in foreign_keys(t)]
-    out += [create_index(i) for t in order for i in t.indexes]
+    out += [create_index(i, live=False) for t in order for i in t.indexes]
     out += [c for t in order for c in comments(design, t)]
     return out + raw_objects(design, "objects")
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import errno
 import os
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from designgate.findings import Finding, Severity, Span, did_you_mean
 from designgate.generate.checksum import FILE as checksum_file
+from designgate.load.files import Refused, read_regular
 from designgate.load.format import KINDS, SCHEMAS_BY_KIND, SEVERITY_SETTING
 from designgate.load.refs import RefResolver
 from designgate.load.yaml_source import read_yaml
@@ -82,10 +82,12 @@ def _design_files(ddir: Path, unreadable: list[OSError]) -> Iterator[Path]:
             if name.endswith(DESIGN_SUFFIXES) and not name.startswith("."):
                 yield Path(dirpath) / name
         # A folder named like a design file is read (and reported) as one; it is still
-        # walked, so files inside it are not lost.
-        for name in dirnames:
-            if name.endswith(DESIGN_SUFFIXES):
-                yield Path(dirpath) / name
+        # walked, so files inside it are not lost. A symlinked folder is not walked (the walk
+        # does not follow links): it is reported (L020) rather than silently skipped.
+        for name in list(dirnames):
+            path = Path(dirpath) / name
+            if name.endswith(DESIGN_SUFFIXES) or path.is_symlink():
+                yield path
 
 
 try:  # Rust validator: decides "valid" fast; the Python one explains what is wrong.
@@ -202,19 +204,15 @@ class _Loader:
     def _migrations_sum(self, design: m.Design) -> None:
         """``migrations.sum`` (the shipped migrations) if there is one: a regular file."""
         path = self.sum_file
-        try:
-            st = os.lstat(path)
-        except OSError:
+        if not os.path.lexists(path):
             return
         rel = _rel(path, self.root)
         design.migrations_sum_file = rel
-        if not stat.S_ISREG(st.st_mode) or st.st_size > 1 << 20:
-            self.findings.append(Finding("L007", Severity.ERROR, "migrations.sum is not a "
-                                         "regular file of at most 1 MiB; it was not read",
-                                         Span(rel, 1, 1)))
-            return
         try:
-            design.migrations_sum = path.read_text(encoding="utf-8")
+            design.migrations_sum = read_regular(path, 1 << 20).decode("utf-8")
+        except Refused as exc:
+            self.findings.append(Finding(exc.rule, Severity.ERROR,
+                                         f"migrations.sum not read: {exc.why}", Span(rel, 1, 1)))
         except (OSError, UnicodeDecodeError) as exc:
             self.findings.append(Finding("L007", Severity.ERROR, f"cannot read migrations.sum "
                                          f"({exc}); fix or remove it", Span(rel, 1, 1)))
@@ -224,7 +222,11 @@ class _Loader:
     def _read(self, path: Path) -> Source | None:
         rel = _rel(path, self.root)
         try:
-            raw = path.read_bytes()
+            raw = read_regular(path)
+        except Refused as exc:
+            self.findings.append(Finding(exc.rule, Severity.ERROR, f"not read: {exc.why}",
+                                         Span(rel, 1, 1)))
+            return None
         except OSError as exc:  # a dangling symlink, no permission, ...
             if isinstance(exc, IsADirectoryError):
                 why = "it is a folder; rename it so its name does not end in .yaml/.yml"

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from designgate.load.files import Refused, read_regular
 from designgate.load.yaml_source import Pointer, read_yaml
 from designgate.model.source import Loc, Source
 
@@ -48,6 +49,7 @@ class RefResolver:
         self.schema_names = schema_names
         self.report = report
         self._extra: dict[Path, Source | None] = {}
+        self._refused: dict[Path, str] = {}  # referenced files not read, and why
         self._budget = INLINE_BUDGET
         self._over_budget = False
 
@@ -159,8 +161,10 @@ class RefResolver:
                                                         unquote(file_part)))
                 source = self._read_extra(target_path, rel)
                 if source is None:
-                    self.report("L010", rloc, f"$ref '{ref}' points at a file that is not "
-                                "valid UTF-8 YAML or JSON")
+                    why = self._refused.get(target_path)
+                    self.report("L010", rloc, f"$ref '{ref}' points at a file that "
+                                + (f"is not read: {why}" if why else
+                                   "is not valid UTF-8 YAML or JSON"))
                     return None
             if source is not None:
                 data: Any = source.data
@@ -184,7 +188,10 @@ class RefResolver:
         """A referenced file that is not a design source (plain JSON or YAML), read once."""
         if path not in self._extra:
             try:
-                text = path.read_bytes().decode("utf-8-sig")
+                text = read_regular(path).decode("utf-8-sig")
+            except Refused as exc:
+                self._extra[path] = None
+                self._refused[path] = exc.why
             except (OSError, UnicodeDecodeError):
                 self._extra[path] = None
             else:

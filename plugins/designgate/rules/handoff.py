@@ -145,7 +145,8 @@ def check_wireframes(design: Design) -> Iterator[Hit]:
     A screen that shows or edits data defines what the API must return, including its empty,
     loading and error states. The seed's No-Go list requires *"Wireframe specs exist for
     data-dependent screens"*. This rule fires for a screen with `data_dependent: true` and no
-    `wireframe:`. It **halts the gate**.
+    `wireframe:`, or whose wireframe shows nothing (no or an empty `shows:`) — a wireframe
+    that names no data says nothing about what the API must return. It **halts the gate**.
 
     Fix it by adding the wireframe spec, naming the dictionary attributes the screen shows:
 
@@ -163,6 +164,12 @@ def check_wireframes(design: Design) -> Iterator[Hit]:
         if screen.data_dependent and screen.wireframe is None:
             yield Hit(screen.loc.at("id"), f"screen {screen.id} is data-dependent but has no "
                       "wireframe spec; add `wireframe:` with what it shows and its states")
+        elif screen.data_dependent and screen.wireframe is not None and \
+                not [s for s in screen.wireframe.shows if s.strip()]:
+            yield Hit(screen.wireframe.loc.at("shows") if screen.wireframe.loc.has("shows")
+                      else screen.wireframe.loc, f"the wireframe of data-dependent screen "
+                      f"{screen.id} shows no data; list the dictionary attributes it shows "
+                      "in `shows:`")
 
 
 @register("H005", "open-rfi", Severity.INFO,

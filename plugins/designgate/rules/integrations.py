@@ -8,6 +8,7 @@ deferred and not checked.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from designgate.findings import Severity
@@ -153,6 +154,9 @@ def webhook_without_signing(design: Design) -> Iterator[Hit]:
     to them. Say how deliveries are signed: the algorithm and the header carrying the
     signature.
 
+    A signature that proves nothing counts as none: `algorithm: none`, an unkeyed hash
+    (`sha256`: anyone can compute it) or a broken one (MD5, SHA-1), or no header to carry it.
+
     ```yaml
     signing: {algorithm: hmac-sha256, header: X-Signature, secret: per subscription}
     ```
@@ -161,6 +165,35 @@ def webhook_without_signing(design: Design) -> Iterator[Hit]:
         if w.signing is None:
             yield Hit(w.loc.at("signing"), f"webhook '{w.name}' is not signed; add `signing:` "
                       "with the algorithm and header")
+            continue
+        algorithm = str(w.signing.get("algorithm") or "").strip().lower()
+        why = _weak_signature(algorithm)
+        if why is not None:
+            where = w.loc.at("signing", "algorithm") if "algorithm" in w.signing else \
+                w.loc.at("signing")
+            yield Hit(where, f"webhook '{w.name}' is signed with {why}, which proves nothing "
+                      "about the sender; use hmac-sha256 (or an asymmetric signature such "
+                      "as ed25519)")
+        if not str(w.signing.get("header") or "").strip():
+            yield Hit(w.loc.at("signing"), f"webhook '{w.name}' says no `header:` carrying "
+                      "the signature; receivers cannot find it")
+
+
+_KEYED = ("hmac", "ed25519", "ecdsa", "rsa", "es256", "es384", "es512", "rs256", "rs384",
+          "rs512", "ps256", "ps384", "ps512", "eddsa")
+
+
+def _weak_signature(algorithm: str) -> str | None:
+    """Why ``algorithm`` is no signature (None: it is one)."""
+    if not algorithm:
+        return "no `algorithm:`"
+    if algorithm in ("none", "null", "false", "no", "off", "unsigned", "plain"):
+        return f"`algorithm: {algorithm}`"
+    if re.search(r"md5|sha-?1(?!\d)|crc", algorithm):
+        return f"a broken hash ({algorithm})"
+    if not any(k in algorithm for k in _KEYED):
+        return f"an unkeyed or unknown algorithm ({algorithm})"
+    return None
 
 
 @register("I007", "webhook-without-retries", W, "A webhook has no delivery retry policy.", scope=True)

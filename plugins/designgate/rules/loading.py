@@ -41,6 +41,19 @@ declare("L007", "not-utf8", E, "The file is not UTF-8 text, or cannot be read at
     symlink or a symlink loop, a folder named like a `.yaml` file) is reported here too: its
     content is missing from the check, so fix the permission or the link, or rename it.
 """)
+declare("L020", "not-a-regular-file", E, "A design file is a symlink, a FIFO, a device or a socket.", """
+    Design files are regular files inside `design/`: what a reviewer sees in the pull request
+    is what is checked. A symlink (to a file or to a folder, inside the repository or out of
+    it) is not followed — its target may be outside the repository (`/etc/passwd`), endless
+    (`/dev/zero`), or change without a diff — and neither is a FIFO, which would block the
+    check forever. The file's content is missing from the check: copy the file (or folder)
+    into `design/` instead of linking it.
+""")
+declare("L021", "file-too-large", E, "A design file is larger than 8 MiB.", """
+    A design file of more than 8 MiB is not a design someone reviews; it is not read (so a
+    stray dump or a generated file cannot stall the check or exhaust memory). Split it into
+    files per resource or per table; `$ref` joins them.
+""")
 declare("L008", "remote-ref", E, "A `$ref` points outside the repository (http:, file: ...).", """
     designgate never fetches anything from the network while checking or building, so a
     remote `$ref` cannot be followed. Copy the schema into `design/` and reference the file.

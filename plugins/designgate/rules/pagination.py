@@ -122,6 +122,9 @@ def check_style(design: Design) -> Iterator[Hit]:
                       f"convention is '{conv}'; use '{conv}' or drop `style:` to inherit it")
 
 
+PAGE_SIZE_LIMIT = 1000  # the most rows one page may hold
+
+
 @register("P003", "unbounded-page-size", Severity.ERROR,
           "The page size is unbounded or inconsistent with the maximum.")
 def check_page_size(design: Design) -> Iterator[Hit]:
@@ -129,8 +132,9 @@ def check_page_size(design: Design) -> Iterator[Hit]:
     A bounded page size protects the database and the response time: a client must not be
     able to ask for a million rows. The maximum comes from the endpoint's `max_page_size` or
     else the project convention; this rule reports an endpoint maximum above the
-    convention's, a default page size above the maximum that applies, and sizes below 1
-    (also in the project convention itself).
+    convention's, a default page size above the maximum that applies, sizes below 1, and a
+    maximum above 1,000 rows (also in the project convention itself) — a bound nobody would
+    serve in one response is no bound.
 
     ```yaml
     # project.yaml
@@ -142,6 +146,10 @@ def check_page_size(design: Design) -> Iterator[Hit]:
     """
     conv = design.project.pagination
     ploc = design.project.loc
+    if ploc is not None and conv.max_page_size > PAGE_SIZE_LIMIT:
+        yield Hit(ploc.at("conventions", "pagination", "max_page_size"), f"a maximum page "
+                  f"size of {conv.max_page_size:,} rows bounds nothing; keep it at "
+                  f"{PAGE_SIZE_LIMIT:,} or below (100 is common)")
     if ploc is not None and conv.default_page_size > conv.max_page_size:
         where = ploc.at("conventions", "pagination", "default_page_size")
         yield Hit(where, f"the default page size {conv.default_page_size} is above the "
@@ -154,7 +162,12 @@ def check_page_size(design: Design) -> Iterator[Hit]:
                              ("default_page_size", p.default_page_size)):
             if value is not None and value < 1:
                 yield Hit(p.loc.at(field), f"{ep.id}: `{field}` must be at least 1 (got {value})")
-        if p.max_page_size is not None and p.max_page_size > conv.max_page_size:
+        if p.max_page_size is not None and p.max_page_size > PAGE_SIZE_LIMIT and \
+                conv.max_page_size > PAGE_SIZE_LIMIT:
+            yield Hit(p.loc.at("max_page_size"), f"{ep.id} allows pages of "
+                      f"{p.max_page_size:,} rows, which bounds nothing; keep it at "
+                      f"{PAGE_SIZE_LIMIT:,} or below")
+        elif p.max_page_size is not None and p.max_page_size > conv.max_page_size:
             yield Hit(p.loc.at("max_page_size"), f"{ep.id} allows pages of {p.max_page_size}, "
                       f"above the project maximum {conv.max_page_size}; lower it")
         if p.max_page_size is None and p.default_page_size is None:

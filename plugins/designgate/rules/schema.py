@@ -5,6 +5,7 @@ Seed non-negotiable: "Schema design must align with the data dictionary — no a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -797,6 +798,10 @@ def migration_without_rollback(design: Design) -> Iterator[Hit]:
     wrong. Write `rollback:` — the reverse steps, or why the migration cannot be undone and
     what restores the data.
 
+    A rollback that says to run the down steps while a raw `sql:` step has no `down:` says
+    nothing true: that step cannot be undone (its down migration is marked irreversible).
+    Write the `down:`, or say what restores the data instead.
+
     ```yaml
     rollback: Drop the notes table (its indexes go with it).
     ```
@@ -805,6 +810,15 @@ def migration_without_rollback(design: Design) -> Iterator[Hit]:
         if mg.rollback is None:
             yield Hit(mg.loc.at("rollback"), f"migration '{mg.id}' has no rollback strategy; "
                       "add `rollback:` saying how to undo it")
+            continue
+        if not re.search(r"\bdown\b|\breverse\b", mg.rollback, re.IGNORECASE):
+            continue
+        for step in mg.steps:
+            if step.op == "sql" and isinstance(step.arg, dict) and \
+                    not str(step.arg.get("down") or "").strip():
+                yield Hit(step.loc.at("sql"), f"migration '{mg.id}': its rollback says to run "
+                          "the down steps, but this raw step has no `down:`; write it, or say "
+                          "in `rollback:` what restores the data")
 
 
 @register("S015", "migration-unknown-name", E, "A migration step names an unknown table, column or index.")
