@@ -84,7 +84,7 @@ def test_a_signal_mid_run_removes_everything_it_created(server: str, sig: int) -
     with subprocess.Popen(
         [sys.executable, "-m", "designgate", "db", "verify", str(REPO / "design"),
          "--database-url", server], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
-        text=True, env=env) as proc:
+        text=True, env=env, preexec_fn=_default_signals) as proc:
         assert proc.stderr is not None
         code, rest = _signal_when_inside(server, proc, sig)
     assert code == 128 + sig, rest
@@ -92,6 +92,14 @@ def test_a_signal_mid_run_removes_everything_it_created(server: str, sig: int) -
     assert _scratch_dbs(server) == before_dbs
     for role in ("anonymous", "authenticated", "guest", "member", "admin", "owner"):
         assert _role(server, role) is None, role
+
+
+def _default_signals() -> None:
+    """The child gets the default signal handling, as from a terminal: a CI job started in
+    the background inherits an ignored SIGINT, and Python then never raises
+    KeyboardInterrupt (ignoring it is what a backgrounded job asked for)."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
 
 
 def _signal_when_inside(server: str, proc: subprocess.Popen[str], sig: int) -> tuple[int, str]:
