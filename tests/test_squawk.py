@@ -3,8 +3,8 @@ linter: on the SQL designgate generates for a migration on a table that already 
 squawk reports the same danger designgate does, and nothing of it once designgate's fix is
 applied. squawk is not the implementation — the two must agree.
 
-squawk comes from npm (`squawk-cli`, locked in .ci/node); locally the tests skip without it,
-under CI=true a missing squawk fails."""
+squawk comes from PyPI (`squawk-cli`, in the `test` extra: its wheel carries the binary);
+the tests skip without it, but under CI=true a missing squawk fails."""
 
 from __future__ import annotations
 
@@ -12,19 +12,20 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from designgate.cli.main import cli
-from support import REPO, check, edit
+from support import check, edit
 
 
 def _squawk() -> str:
-    found = shutil.which("squawk") or next(
-        (str(p) for p in [REPO / ".ci/node/node_modules/.bin/squawk"] if p.exists()), None)
+    beside = Path(sys.executable).parent / "squawk"  # the venv's, when it is not on PATH
+    found = shutil.which("squawk") or (str(beside) if beside.exists() else None)
     if found is None:
-        why = "squawk is not installed (npm ci --prefix .ci/node)"
+        why = "squawk is not installed (pip install squawk-cli, in designgate's test extra)"
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"CI=true but {why}")
         pytest.skip(why)
