@@ -162,3 +162,23 @@ def search_path_without_pg_temp(example: Path) -> None:
             "public, pg_temp AS $$",
          "CREATE FUNCTION is_workspace_member(target_workspace_id uuid) RETURNS boolean\n"
             "              LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$")
+
+
+def append_migration(design: Path, body: str, id: str = "0003_later",
+                     rollback: str = "Run the down steps.") -> Path:
+    """Add a migration after the scaffold's two (``body``: its keys, indented by four);
+    returns the migrations file."""
+    m = design / "migrations.yaml"
+    m.write_text(m.read_text("utf-8") + f'  - id: "{id}"\n'
+                 "    description: A change to tables that already have rows.\n" + body
+                 + f"    rollback: {rollback}\n", "utf-8")
+    return m
+
+
+def add_notes_index(design: Path, name: str, columns: str, extra: str = "") -> None:
+    """A third index on the scaffold's notes (``extra``: more of its keys, indented by 8)."""
+    edit(design / "tables/notes.yaml",
+         "        serves: listNotes?tag= — a user's notes with one tag\n",
+         "        serves: listNotes?tag= — a user's notes with one tag\n"
+         f"      - name: {name}\n        columns: [{columns}]\n{extra}"
+         "        serves: listNotes?sort=title\n")

@@ -18,7 +18,15 @@ from click.testing import CliRunner, Result
 from designgate import load_design
 from designgate.cli.main import cli
 from designgate.db.verify import Report, connect, verify
-from support import REPO, add_columns_later, database_url, drop_column_later, edit, line_of
+from support import (
+    REPO,
+    add_columns_later,
+    append_migration,
+    database_url,
+    drop_column_later,
+    edit,
+    line_of,
+)
 
 
 @pytest.fixture(scope="module")
@@ -220,11 +228,9 @@ def test_a_not_null_column_without_default_fails_on_tables_with_rows(server: str
     edit(design / "tables/notes.yaml", "      - {name: tag, type: varchar(40)}\n",
          "      - {name: tag, type: varchar(40)}\n"
          "      - {name: pinned, type: boolean, nullable: false, technical: ordering}\n")
-    m = design / "migrations.yaml"
-    m.write_text(m.read_text("utf-8") + '  - id: "0003_pins"\n    description: Pinned notes.\n'
-                 "    lock_timeout: 5s\n    steps:\n"
-                 "      - add_column: {table: notes, column: pinned}\n"
-                 "    rollback: Drop the column.\n", "utf-8")
+    append_migration(design, "    lock_timeout: 5s\n    steps:\n"
+                             "      - add_column: {table: notes, column: pinned}\n",
+                     id="0003_pins", rollback="Drop the column.")
     report = verify(load_design(design).design, server, rls=False)
     assert problems(report, "up") == [] and problems(report, "down") == []  # empty: passes
     [message] = problems(report, "reapply")

@@ -20,7 +20,7 @@ from designgate import load_design
 from designgate.cli.main import cli
 from designgate.db import verify as v
 from designgate.db.verify import VerifyError, connect, verify
-from support import REPO, database_url, edit
+from support import REPO, add_notes_index, append_migration, database_url, edit
 
 SCAFFOLD_ROLES = ("reader", "writer")
 
@@ -159,16 +159,10 @@ def test_an_extension_in_template1_does_not_reach_the_scratch_database(server: s
 
 
 def test_a_concurrent_index_runs_outside_a_transaction(server: str, design: Path) -> None:
-    edit(design / "tables/notes.yaml",
-         "        serves: listNotes?tag= — a user's notes with one tag\n",
-         "        serves: listNotes?tag= — a user's notes with one tag\n"
-         "      - name: notes_title_idx\n        columns: [author_id, title]\n"
-         "        concurrently: true\n        serves: listNotes?sort=title\n")
-    m = design / "migrations.yaml"
-    m.write_text(m.read_text("utf-8") + '  - id: "0003_titles"\n'
-                 "    description: Notes by title.\n    transactional: false\n"
-                 "    lock_timeout: 5s\n    steps:\n      - create_index: notes_title_idx\n"
-                 "    rollback: Drop the index.\n", "utf-8")
+    add_notes_index(design, "notes_title_idx", "author_id, title", "        concurrently: true\n")
+    append_migration(design, "    transactional: false\n    lock_timeout: 5s\n    steps:\n"
+                             "      - create_index: notes_title_idx\n",
+                     id="0003_titles", rollback="Drop the index.")
     report = verify(load_design(design).design, server)
     assert report.ok, [p.message for p in report.problems]
 

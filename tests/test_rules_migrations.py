@@ -8,26 +8,18 @@ from pathlib import Path
 
 from click.testing import CliRunner
 from designgate.cli.main import cli
-from support import assert_finding, check, edit, line_of, only
+from support import (
+    add_notes_index,
+    append_migration,
+    assert_finding,
+    check,
+    edit,
+    line_of,
+    only,
+)
 
 MIGRATIONS = "design/migrations.yaml"
 NOTES = "design/tables/notes.yaml"
-
-
-def _append_migration(design: Path, body: str) -> Path:
-    """Add a third migration (``body``: its keys, indented by four) to the scaffold plan."""
-    m = design / "migrations.yaml"
-    m.write_text(m.read_text("utf-8") + '  - id: "0003_later"\n'
-                 "    description: A change to tables that already have rows.\n" + body
-                 + "    rollback: Run the down steps.\n", "utf-8")
-    return m
-
-
-def _add_index(design: Path, name: str, columns: str, extra: str = "") -> None:
-    edit(design / "tables/notes.yaml", "        serves: listNotes?tag= — a user's notes with one tag\n",
-         "        serves: listNotes?tag= — a user's notes with one tag\n"
-         f"      - name: {name}\n        columns: [{columns}]\n{extra}"
-         "        serves: listNotes?sort=title\n")
 
 
 def test_scaffold_has_no_migration_findings(design: Path) -> None:
@@ -71,8 +63,8 @@ def test_s023_unknown_columns_and_lengths(design: Path) -> None:
 
 
 def test_s024_and_s028_an_index_on_a_table_with_rows(design: Path) -> None:
-    _add_index(design, "notes_title_idx", "author_id, title")
-    m = _append_migration(design, "    steps:\n      - create_index: notes_title_idx\n")
+    add_notes_index(design, "notes_title_idx", "author_id, title")
+    m = append_migration(design, "    steps:\n      - create_index: notes_title_idx\n")
     report = check(design)
     hit = assert_finding(report, "S024", MIGRATIONS, line_of(m, "create_index: notes_title_idx"))
     assert "CONCURRENTLY" in hit.message
@@ -82,8 +74,8 @@ def test_s024_and_s028_an_index_on_a_table_with_rows(design: Path) -> None:
 
 
 def test_s024_s029_s030_the_concurrent_index_and_its_migration(design: Path) -> None:
-    _add_index(design, "notes_title_idx", "author_id, title", "        concurrently: true\n")
-    m = _append_migration(design, "    lock_timeout: 5s\n    steps:\n"
+    add_notes_index(design, "notes_title_idx", "author_id, title", "        concurrently: true\n")
+    m = append_migration(design, "    lock_timeout: 5s\n    steps:\n"
                                   "      - create_index: notes_title_idx\n")
     report = check(design)
     # concurrently in a transaction: PostgreSQL refuses it (25001)
@@ -107,7 +99,7 @@ def test_s025_a_required_column_without_default_on_a_table_with_rows(design: Pat
     edit(tables, "      - {name: tag, type: varchar(40)}\n",
          "      - {name: tag, type: varchar(40)}\n"
          "      - {name: pinned, type: boolean, nullable: false, technical: ordering}\n")
-    m = _append_migration(design, "    lock_timeout: 5s\n    steps:\n"
+    m = append_migration(design, "    lock_timeout: 5s\n    steps:\n"
                                   "      - add_column: {table: notes, column: pinned}\n")
     report = check(design)
     hit = assert_finding(report, "S025", MIGRATIONS, line_of(m, "add_column: {table: notes"))
@@ -119,7 +111,7 @@ def test_s025_a_required_column_without_default_on_a_table_with_rows(design: Pat
 
 def test_s026_a_type_change_that_rewrites_the_table(design: Path) -> None:
     tables = design / "tables/notes.yaml"
-    m = _append_migration(design, "    lock_timeout: 5s\n    steps:\n"
+    m = append_migration(design, "    lock_timeout: 5s\n    steps:\n"
                                   "      - alter_column: {table: notes, column: tag, change: narrow,"
                                   " type: true, from: {type: varchar(40)}}\n")
     edit(tables, "{name: tag, type: varchar(40)}", "{name: tag, type: varchar(20)}")
@@ -138,7 +130,7 @@ def test_s026_a_type_change_that_rewrites_the_table(design: Path) -> None:
 
 def test_s026_a_raw_type_change_is_reported_as_a_possible_rewrite(design: Path) -> None:
     """A raw ALTER ... TYPE: the old type is not known, so it is flagged with its caveat."""
-    m = _append_migration(design, "    lock_timeout: 5s\n    steps:\n      - sql:\n"
+    m = append_migration(design, "    lock_timeout: 5s\n    steps:\n      - sql:\n"
                                   "          up: ALTER TABLE notes ALTER COLUMN tag TYPE varchar(20);\n"
                                   "          down: ALTER TABLE notes ALTER COLUMN tag TYPE varchar(40);\n")
     edit(design / "tables/notes.yaml", "{name: tag, type: varchar(40)}", "{name: tag, type: varchar(20)}")
@@ -147,7 +139,7 @@ def test_s026_a_raw_type_change_is_reported_as_a_possible_rewrite(design: Path) 
 
 
 def test_s026_set_not_null_scans_the_table(design: Path) -> None:
-    m = _append_migration(design, "    lock_timeout: 5s\n    steps:\n      - sql:\n"
+    m = append_migration(design, "    lock_timeout: 5s\n    steps:\n      - sql:\n"
                                   "          up: ALTER TABLE notes ALTER COLUMN body SET NOT NULL;\n"
                                   "          down: ALTER TABLE notes ALTER COLUMN body DROP NOT NULL;\n")
     edit(design / "tables/notes.yaml", "{name: body, type: text}",
@@ -158,7 +150,7 @@ def test_s026_set_not_null_scans_the_table(design: Path) -> None:
 
 def test_s027_a_check_added_without_not_valid(design: Path) -> None:
     up = ("ALTER TABLE notes ADD CONSTRAINT notes_tag_check CHECK (tag <> '')")
-    m = _append_migration(design, "    lock_timeout: 5s\n    steps:\n      - sql:\n"
+    m = append_migration(design, "    lock_timeout: 5s\n    steps:\n      - sql:\n"
                                   f"          up: {up};\n"
                                   "          down: ALTER TABLE notes DROP CONSTRAINT notes_tag_check;\n")
     report = check(design)
@@ -169,7 +161,7 @@ def test_s027_a_check_added_without_not_valid(design: Path) -> None:
 
 
 def test_s028_timeouts_silence_it(design: Path) -> None:
-    m = _append_migration(design, "    steps:\n      - sql:\n"
+    m = append_migration(design, "    steps:\n      - sql:\n"
                                   "          up: ALTER TABLE notes ADD COLUMN draft boolean;\n"
                                   "          down: ALTER TABLE notes DROP COLUMN draft;\n")
     assert_finding(check(design), "S028", MIGRATIONS, line_of(m, 'id: "0003_later"'))
@@ -205,7 +197,7 @@ def test_s031_a_column_added_to_a_shipped_create_table(design: Path) -> None:
     result = CliRunner().invoke(cli, ["migrations", "sum", str(design)])
     assert result.exit_code == 2 and "0002_notes" in result.output
     # Done right, the shipped migration keeps its hash.
-    _append_migration(design, "    steps:\n      - add_column: {table: notes, column: pinned}\n")
+    append_migration(design, "    steps:\n      - add_column: {table: notes, column: pinned}\n")
     assert only(check(design), "S031") == []
 
 
@@ -243,12 +235,12 @@ def test_migrations_sum_refuses_a_design_with_errors(design: Path) -> None:
 
 
 def test_s032_an_index_of_the_schema_that_no_migration_creates(design: Path) -> None:
-    _add_index(design, "notes_title_idx", "author_id, title")
+    add_notes_index(design, "notes_title_idx", "author_id, title")
     tables = design / "tables/notes.yaml"
     hit = assert_finding(check(design), "S032", NOTES, line_of(tables, "name: notes_title_idx"))
     assert "notes_title_idx" in hit.message
     # A raw step that creates it counts.
-    _append_migration(design, "    lock_timeout: 5s\n    steps:\n      - sql:\n"
+    append_migration(design, "    lock_timeout: 5s\n    steps:\n      - sql:\n"
                               "          up: CREATE INDEX notes_title_idx ON notes (author_id, title);\n"
                               "          down: DROP INDEX notes_title_idx;\n")
     assert only(check(design), "S032") == []

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from designgate.cli.main import cli
-from support import check, edit
+from support import add_notes_index, append_migration, check, edit
 
 
 def _squawk() -> str:
@@ -33,10 +33,7 @@ def _squawk() -> str:
 
 
 def _append(design: Path, keys: str, steps: str) -> None:
-    m = design / "migrations.yaml"
-    m.write_text(m.read_text("utf-8") + '  - id: "0003_later"\n'
-                 "    description: A change to a table that has rows.\n" + keys
-                 + "    steps:\n" + steps + "    rollback: Run the down steps.\n", "utf-8")
+    append_migration(design, keys + "    steps:\n" + steps)
 
 
 def _lint(design: Path, tmp_path: Path) -> tuple[set[str], set[str]]:
@@ -55,12 +52,8 @@ def _lint(design: Path, tmp_path: Path) -> tuple[set[str], set[str]]:
 
 
 def _index(design: Path, concurrently: bool) -> None:
-    edit(design / "tables/notes.yaml",
-         "        serves: listNotes?tag= — a user's notes with one tag\n",
-         "        serves: listNotes?tag= — a user's notes with one tag\n"
-         "      - name: notes_title_idx\n        columns: [author_id, title]\n"
-         + ("        concurrently: true\n" if concurrently else "")
-         + "        serves: listNotes?sort=title\n")
+    add_notes_index(design, "notes_title_idx", "author_id, title",
+                    "        concurrently: true\n" if concurrently else "")
 
 
 def test_an_index_on_a_table_with_rows(design: Path, tmp_path: Path) -> None:

@@ -36,13 +36,13 @@ affected. Any other error makes the case inconclusive — reported, never counte
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from designgate.db import session
-from designgate.db.rls import PRINCIPALS, Principals, membership_roles, set_member_role
+from designgate.db.rls import Principals, membership_roles, set_member_role
 from designgate.db.seed import Seeded, catalog
+from designgate.db.verify import table_span
 from designgate.findings import Span
 from designgate.generate.sql import ident, literal
 from designgate.model.design import Design, Table
@@ -114,23 +114,19 @@ class Invariants:
                            "span": str(c.span) if c.span else None} for c in self.cases]}
 
 
-def _span(design: Design, table: str) -> Span | None:
-    t = design.tables.get(table)
-    return t.loc.span if t is not None and t.loc is not None else None
-
-
 class _Run:
     def __init__(self, design: Design, cur: Any, psycopg: Any, seeded: Seeded,
                  p: Principals, out: Invariants) -> None:
         self.design, self.cur, self.psycopg, self.seeded, self.p, self.out = (
             design, cur, psycopg, seeded, p, out)
-        self.tenancy = design.auth.tenancy if design.auth else None
+        self.tenancy = design.tenancy
         _, self.fks = catalog(cur)
 
     # -- helpers -------------------------------------------------------------------------
 
     def add(self, inv: str, role: str, table: str, outcome: str, detail: str = "") -> None:
-        self.out.cases.append(Case(inv, role, table, outcome, detail, _span(self.design, table)))
+        self.out.cases.append(Case(inv, role, table, outcome, detail,
+                                   table_span(self.design, table)))
 
     def env(self, role: str, k: int) -> dict[str, str]:
         return {**self.p.envs[k], **dict.fromkeys(self.p.role_keys, role)}
@@ -421,19 +417,13 @@ class _Run:
         for table, owner in cur.fetchall():
             self.out.cases.append(Case("no-bypass", owner, table, "fail",
                                        f"owns {table}: without FORCE it bypasses its policies, "
-                                       "and it may disable them", _span(self.design, table)))
+                                       "and it may disable them",
+                                       table_span(self.design, table)))
 
 
 def check_invariants(design: Design, cur: Any, psycopg: Any, seeded: Seeded,
                      p: Principals) -> Invariants:
     """Run every invariant on the seeded rows (inside the caller's transaction)."""
     out = Invariants()
-    if PRINCIPALS < 2:  # pragma: no cover - a constant
-        out.notes.append("one principal: isolation needs two")
-        return out
     _Run(design, cur, psycopg, seeded, p, out).run()
     return out
-
-
-def cases_of(inv: Invariants, invariant: str) -> Iterator[Case]:
-    return (c for c in inv.cases if c.invariant == invariant)

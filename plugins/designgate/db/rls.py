@@ -119,7 +119,7 @@ class Principals:
 
 def principals(design: Design, seeded: Seeded) -> Principals:
     settings = list((design.auth.session_settings if design.auth else {}) or {})
-    tenancy = design.auth.tenancy if design.auth else None
+    tenancy = design.tenancy
     mapped: dict[str, str] = {}
     if tenancy is not None:
         mapped[tenancy.setting] = tenancy.tenant
@@ -153,7 +153,7 @@ def principals(design: Design, seeded: Seeded) -> Principals:
 
 def membership_roles(design: Design) -> list[str]:
     """The values the membership's role column takes (the roles of a member)."""
-    tenancy = design.auth.tenancy if design.auth else None
+    tenancy = design.tenancy
     m = tenancy.membership if tenancy else None
     table = design.tables.get(m.table) if m else None
     col = table.column(m.role) if table and m and m.role else None
@@ -166,7 +166,7 @@ def membership_roles(design: Design) -> list[str]:
 
 def set_member_role(cur: Any, design: Design, p: Principals, role: str) -> None:
     """Give each principal's membership the role being checked (as the superuser)."""
-    tenancy = design.auth.tenancy if design.auth else None
+    tenancy = design.tenancy
     m = tenancy.membership if tenancy else None
     if m is None or not m.role or tenancy is None or role not in membership_roles(design):
         return

@@ -255,17 +255,18 @@ def _array_item(value: str) -> str:
 
 
 def seed(design: Design, cur: Any, psycopg: Any, *, rows: int = ROWS,
-         tables: list[str] | None = None, start: int = 0, into: Seeded | None = None) -> Seeded:
-    """``rows`` rows in every table of the public schema (or ``tables``), parents first.
-    ``into``: rows seeded before (their children reference them), added to."""
+         into: Seeded | None = None) -> Seeded:
+    """``rows`` rows in every table of the public schema, parents first. ``into``: rows
+    seeded before, added to; the tables it holds are left as they are (their rows are the
+    parents the new tables' rows reference)."""
     cols, fks = catalog(cur)
     out = into if into is not None else Seeded()
     for name in order(cols, fks):
-        if tables is not None and name not in tables:
+        if name in out.rows:
             continue
         out.types[name] = {c.name: c.type for c in cols[name]}
         out.rows[name] = []
-        for i in range(start, start + rows):
+        for i in range(rows):
             row = _insert_row(design, name, cols[name], fks.get(name, []), i, out, cur, psycopg)
             if isinstance(row, str):
                 out.failed[name] = row

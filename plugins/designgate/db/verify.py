@@ -34,12 +34,13 @@ import re
 import secrets
 import signal
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from designgate.db import Interrupted
+from designgate.db.seed import Seeded, seed
 from designgate.findings import Span
 from designgate.generate import sql as g
 from designgate.model.design import Design, Migration
@@ -221,16 +222,19 @@ def read_catalog(cur: Any, schema: str) -> Catalog:
     return cat
 
 
+def table_span(design: Design, name: str) -> Span | None:
+    """Where the design defines table ``name`` (None: it does not)."""
+    t = design.tables.get(name)
+    return _span(t.loc) if t is not None else None
+
+
 def compare(design: Design, actual: Catalog, expected: Catalog) -> Iterator[Problem]:
     """Differences between the migrated schema and the design's, at the design's lines."""
     tables = design.tables
 
-    def table_span(name: str) -> Span | None:
-        return _span(tables[name].loc) if name in tables else None
-
     for name in sorted(expected.tables - actual.tables):
         yield Problem("catalog", f"table {name} is in the design but the migrations do not "
-                      "create it", table_span(name))
+                      "create it", table_span(design, name))
     for name in sorted(actual.tables - expected.tables):
         yield Problem("catalog", f"table {name} exists after the migrations but is not in "
                       "the design", None)
@@ -241,14 +245,14 @@ def compare(design: Design, actual: Catalog, expected: Catalog) -> Iterator[Prob
             continue
         t = tables.get(table)
         column = t.column(col) if t else None
-        span = _span(column.loc) if column else table_span(table)
+        span = _span(column.loc) if column else table_span(design, table)
         want, have = expected.columns.get(key), actual.columns.get(key)
         if have is None:
             yield Problem("catalog", f"column {table}.{col} is in the design but missing from "
                           "the migrated database", span)
         elif want is None:
             yield Problem("catalog", f"column {table}.{col} exists in the migrated database "
-                          "but not in the design", table_span(table))
+                          "but not in the design", table_span(design, table))
         else:
             for what, w, h in (("type", want[0], have[0]),
                                ("nullability", _null(want[1]), _null(have[1])),
@@ -265,11 +269,11 @@ def compare(design: Design, actual: Catalog, expected: Catalog) -> Iterator[Prob
             yield Problem("catalog", f"row-level security of {name} is "
                           f"{'enabled but not forced' if enabled else 'not enabled'} in the "
                           "migrated database (the table's owner bypasses every policy); its "
-                          "enable_rls step enables and forces it", table_span(name))
+                          "enable_rls step enables and forces it", table_span(design, name))
         elif name not in secured and enabled:
             yield Problem("catalog", f"row-level security of {name} is enabled in the "
                           "migrated database, but no enable_rls step of the plan does that",
-                          table_span(name))
+                          table_span(design, name))
     for kind, label in (("constraints", "constraint"), ("indexes", "index")):
         want_map = getattr(expected, kind)
         have_map = getattr(actual, kind)
@@ -327,7 +331,7 @@ class Run:
     report: Report
     log: Callable[[str], None]
     roles_before: set[str] = field(default_factory=set)
-    seeded: Any = None  # designgate.db.seed.Seeded: the rows the reapply seeded so far
+    seeded: Seeded = field(default_factory=Seeded)  # the rows the reapply seeded so far
 
     def apply(self, phase: str, m: Migration, statements: list[g.Sql]) -> bool:
         """Statements of one migration in one transaction (one by one, outside any, for a
@@ -337,7 +341,7 @@ class Run:
         runnable = [s for s in statements if not s.comment_only]
         n, stmt = 0, None
         try:
-            with (self.conn.transaction() if m.transactional else _nothing()), \
+            with (self.conn.transaction() if m.transactional else nullcontext()), \
                     self.conn.cursor() as cur:
                 for n, stmt in enumerate(runnable, start=1):  # noqa: B007 (n, stmt: where it failed)
                     cur.execute(stmt.text.encode(), prepare=False)
@@ -353,24 +357,15 @@ class Run:
         self.report.steps.append((phase, m.id, True))
         return True
 
-
     def apply_on_rows(self, m: Migration, statements: list[g.Sql]) -> bool:
         """The migration on tables that hold rows, as in production: every table that
         exists and is still empty is seeded first (children referencing their parents' rows),
         so a NOT NULL column without a default, a narrowing type change or a constraint the
         rows break fails here, not in production."""
-        from designgate.db.seed import seed
-
-        psycopg = _psycopg()
-        with self.conn.cursor() as cur:
-            cur.execute("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = "
-                        "c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')")
-            # the tables not seeded yet (those a migration created since); seeded ones keep
-            # their rows unless a migration deleted them, which is its own business
-            empty = [r[0] for r in cur.fetchall() if r[0] not in self.seeded.rows]
-            if empty:
-                with self.conn.transaction():
-                    seed(self.design, cur, psycopg, tables=empty, into=self.seeded)
+        # Only the tables a migration created since are seeded; seeded ones keep their rows
+        # unless a migration deleted them, which is its own business.
+        with self.conn.transaction(), self.conn.cursor() as cur:
+            seed(self.design, cur, _psycopg(), into=self.seeded)
         before = len(self.report.problems)
         ok = self.apply("reapply", m, statements)
         if not ok:
@@ -387,11 +382,6 @@ class Run:
             for role in sorted(_roles(cur) - self.roles_before):
                 cur.execute(f"COMMENT ON ROLE {g.ident(role)} IS "
                             f"{g.literal(ROLE_MARK + self.report.database)}".encode())
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
 
 
 def _roles(cur: Any) -> set[str]:
@@ -611,9 +601,6 @@ def _verify(design: Design, url: str, *, rls: bool, log: Callable[[str], None]) 
                         "leftover", "after every down migration these remain: "
                         + ", ".join(what[:20]) + (" …" if len(what) > 20 else ""),
                         _span(design.migrations[0].loc)))
-                from designgate.db.seed import Seeded
-
-                run.seeded = Seeded()
                 if all(run.apply_on_rows(ms.migration, ms.up) for ms in plans):
                     log("up again, on tables with rows: all migrations applied")
                     migrated = True
@@ -723,24 +710,20 @@ def compare_security(design: Design, expected: Security, actual: Security) -> li
     ``schema.sql``): the generated files and the migrations describe one database."""
     out: list[Problem] = []
 
-    def table_span(name: str) -> Span | None:
-        t = design.tables.get(name)
-        return _span(t.loc) if t is not None else None
-
     def show(g_: tuple[str, str, str, str | None]) -> str:
         return f"{g_[2]}{f' ({g_[3]})' if g_[3] else ''} on {g_[0]} to {g_[1]}"
 
     for grant in sorted(actual.grants - expected.grants, key=str):
         out.append(Problem("catalog", f"the migrations grant {show(grant)}, which rls.sql "
-                           "does not", table_span(grant[0])))
+                           "does not", table_span(design, grant[0])))
     for grant in sorted(expected.grants - actual.grants, key=str):
         out.append(Problem("catalog", f"rls.sql grants {show(grant)}, which the migrations "
-                           "do not", table_span(grant[0])))
+                           "do not", table_span(design, grant[0])))
     policies = {(p.table, p.name): p for p in design.policies}
     for key in sorted(set(expected.policies) | set(actual.policies)):
         want, have = expected.policies.get(key), actual.policies.get(key)
         pol = policies.get(key)
-        span = _span(pol.loc) if pol is not None else table_span(key[0])
+        span = _span(pol.loc) if pol is not None else table_span(design, key[0])
         if have is None:
             out.append(Problem("catalog", f"policy {key[1]} on {key[0]} is in the design but "
                                "not in the migrated database", span))

@@ -613,7 +613,7 @@ def immutable_columns(design: Design, table: Table) -> list[str]:
     """The columns no role may change once a row exists: the key, the tenant column, owner
     columns and a membership's user column. Empty when the design declares no tenancy model
     or owner columns (then UPDATE is granted on the whole table)."""
-    tenancy = design.auth.tenancy if design.auth else None
+    tenancy = design.tenancy
     owners = [c.name for c in table.columns if c.owner]
     if tenancy is None and not owners:
         return []

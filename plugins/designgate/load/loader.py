@@ -131,7 +131,6 @@ class _Loader:
         self.findings: list[Finding] = []
         self.sources: list[Source] = []
         self.seen: dict[tuple[str, str], Loc] = {}
-        self.sum_file = ddir / checksum_file
 
     # -- reporting -------------------------------------------------------------------------
 
@@ -203,7 +202,7 @@ class _Loader:
 
     def _migrations_sum(self, design: m.Design) -> None:
         """``migrations.sum`` (the shipped migrations) if there is one: a regular file."""
-        path = self.sum_file
+        path = self.ddir / checksum_file
         if not os.path.lexists(path):
             return
         rel = _rel(path, self.root)

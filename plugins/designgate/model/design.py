@@ -673,6 +673,11 @@ class Design:
                     pairs.setdefault(frozenset((ent.name, rel.entity)), (ent.name, rel.entity))
         return list(pairs.values())
 
+    @property
+    def tenancy(self) -> Tenancy | None:
+        """The auth model's tenancy model, if it has one."""
+        return self.auth.tenancy if self.auth else None
+
     def role_ancestors(self, role: str) -> set[str]:
         """``role`` and every role it inherits from, transitively (cycle-safe; only roles
         the auth model defines)."""

@@ -18,6 +18,7 @@ from designgate.generate import sql as g
 from designgate.model.design import Design, Migration, Step
 from designgate.model.source import Loc
 from designgate.rules.registry import Hit, register
+from designgate.rules.schema import is_key
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -184,10 +185,7 @@ def foreign_key_invalid(design: Design) -> Iterator[Hit]:
                           f"has {len(fk.columns)} column(s) but references "
                           f"{len(fk.ref_columns)}")
                 continue
-            keys = [set(target.key_columns), *[set(u) for u in target.unique],
-                    *[set(ix.columns) for ix in target.indexes if ix.unique and not ix.where],
-                    *[{c.name} for c in target.columns if c.unique]]
-            if set(fk.ref_columns) not in keys:
+            if not is_key(target, fk.ref_columns):
                 yield Hit(fk.loc.at("references"), f"foreign key of {table.name} references "
                           f"{fk.table} ({', '.join(fk.ref_columns)}), which is not its primary "
                           f"key or unique; add `unique: [[{', '.join(fk.ref_columns)}]]` to "
@@ -464,11 +462,11 @@ def index_not_migrated(design: Design) -> Iterator[Hit]:
     steps: [{create_index: tasks_label_idx}]
     ```
     """
+    if not design.migrations:
+        return
     created = {str(s.arg) for m in design.migrations for s in m.steps if s.op == "create_index"}
     created |= {str(r.node.get("idxname")) for r in plan.raw_statements(design)
                 if r.kind == "IndexStmt"}
-    if not design.migrations:
-        return
     for table in design.tables.values():
         for ix in table.indexes:
             if ix.name not in created:

@@ -359,14 +359,14 @@ def nullability_mismatch(design: Design) -> Iterator[Hit]:
 # --- keys, references, indexes ------------------------------------------------------------
 
 
-def _is_key(table: Table, column: str) -> bool:
-    """Whether ``column`` alone is unique (a foreign key may reference it)."""
-    if table.key_columns == [column] or [column] in table.unique:
-        return True
-    col = table.column(column)
-    if col is not None and col.unique:
-        return True
-    return any(ix.unique and ix.columns == [column] and ix.where is None for ix in table.indexes)
+def is_key(table: Table, columns: list[str]) -> bool:
+    """Whether ``columns`` together are the primary key or unique (a foreign key may
+    reference them: PostgreSQL matches them as a set, in any order)."""
+    want = set(columns)
+    keys = [set(table.key_columns), *[set(u) for u in table.unique],
+            *[set(ix.columns) for ix in table.indexes if ix.unique and ix.where is None],
+            *[{c.name} for c in table.columns if c.unique]]
+    return want in keys
 
 
 @register("S005", "unknown-reference", E, "A foreign key references an unknown table or column.")
@@ -394,7 +394,7 @@ def unknown_reference(design: Design) -> Iterator[Hit]:
             yield Hit(fk.loc.at("column"), f"column '{t.name}.{c.name}' references unknown "
                       f"column '{fk.table}.{fk.column}'"
                       f"{did_you_mean(fk.column, [x.name for x in target.columns])}")
-        elif not _is_key(target, fk.column):
+        elif not is_key(target, [fk.column]):
             yield Hit(fk.loc.at("column"), f"column '{t.name}.{c.name}' references "
                       f"'{fk.table}.{fk.column}', which is neither the primary key nor unique; "
                       "reference a key column")
@@ -431,7 +431,7 @@ def unindexed_foreign_key(design: Design) -> Iterator[Hit]:
          serves: listTasks — a project's tasks, newest first}
     ```
     """
-    tenancy = design.auth.tenancy if design.auth else None
+    tenancy = design.tenancy
     tenant = tenancy.column if tenancy else None
     for t, c in _columns(design):
         if c.references is not None and not _leads(t, c.name):

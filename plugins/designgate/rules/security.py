@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from designgate.findings import Severity, did_you_mean
 from designgate.generate import expr, plan
 from designgate.generate import sql as g
-from designgate.model.design import Design, Policy, Table, Tenancy
+from designgate.model.design import Design, Policy, Table
 from designgate.model.source import Loc
 from designgate.rules.registry import Hit, register
 
@@ -25,12 +25,8 @@ E, W = Severity.ERROR, Severity.WARNING
 PUBLIC = "public"
 
 
-def _tenancy(design: Design) -> Tenancy | None:
-    return design.auth.tenancy if design.auth else None
-
-
 def _scoped(design: Design, table: Table) -> str:
-    t = _tenancy(design)
+    t = design.tenancy
     return t.scope(table) if t else "undeclared"
 
 
@@ -73,7 +69,7 @@ def tenancy_model(design: Design) -> Iterator[Hit]:
       tables: {users: per-user, plans: global}
     ```
     """
-    t = _tenancy(design)
+    t = design.tenancy
     if t is None:
         tenant_cols = [c for tb in design.tables.values() for c in tb.columns
                        if c.technical == "tenant"]
@@ -160,7 +156,7 @@ def cross_tenant_foreign_key(design: Design) -> Iterator[Hit]:
     unique: [[workspace_id, id]]
     ```
     """
-    t = _tenancy(design)
+    t = design.tenancy
     if t is None:
         return
     for table in design.tables.values():
@@ -209,7 +205,7 @@ def privilege_column_unchecked(design: Design) -> Iterator[Hit]:
       with_check: workspace_id = (select current_setting('app.workspace_id', true)::uuid) AND role <> 'owner'
     ```
     """
-    t = _tenancy(design)
+    t = design.tenancy
     m = t.membership if t else None
     if m is None or not m.role:
         return
@@ -461,7 +457,7 @@ def policy_without_tenant(design: Design) -> Iterator[Hit]:
     using: workspace_id = (select current_setting('app.workspace_id', true)::uuid) AND status <> 'archived'
     ```
     """
-    t = _tenancy(design)
+    t = design.tenancy
     if t is None:
         return
     for p in design.policies:
