@@ -154,7 +154,7 @@ def _endpoints(r: Resource) -> str:
     ref = "#/components/schemas/"
     param = (
         f"    path_params:\n      {r.param}:\n        description: The {r.singular}'s id.\n"
-        f"        schema: {{type: string, format: uuid}}\n        example: {r.uuid(1)}\n"
+        f"        schema: {{type: string, format: uuid, maxLength: 36}}\n        example: {r.uuid(1)}\n"
     )
     common = f"    fr_ids: [{r.fr}]\n"
     tail = f"    tables: [{r.table}]\n"
@@ -184,7 +184,7 @@ def _endpoints(r: Resource) -> str:
             f"    response:\n      status: 201\n      description: The {r.singular} as stored.\n"
             f"      schema: {{$ref: \"{ref}{r.entity}\"}}\n"
             f"      example: {_y(_item_example(r))}\n"
-            f"    errors: [401, 403, 422]\n{tail}    impact: 5\n    effort: 2\n"
+            f"    errors: [400, 401, 403, 422]\n{tail}    impact: 5\n    effort: 2\n"
         ),
         "get": (
             f"  - id: get{r.entity}\n    method: GET\n    path: {item}\n"
@@ -204,7 +204,7 @@ def _endpoints(r: Resource) -> str:
             f"    response:\n      status: 200\n      description: The changed {r.singular}.\n"
             f"      schema: {{$ref: \"{ref}{r.entity}\"}}\n"
             f"      example: {_y({**_item_example(r, updated=True), 'status': 'archived'})}\n"
-            f"    errors: [401, 403, 404, 422]\n{tail}    impact: 3\n    effort: 3\n"
+            f"    errors: [400, 401, 403, 404, 422]\n{tail}    impact: 3\n    effort: 3\n"
         ),
         "delete": (
             f"  - id: delete{r.entity}\n    method: DELETE\n    path: {item}\n"
@@ -235,19 +235,23 @@ def _schema_names(r: Resource) -> list[str]:
 def _schemas(r: Resource) -> str:
     fk = r.parent.fk_column if r.parent else None
     props: dict[str, dict[str, Any]] = {
-        "id": {"type": "string", "format": "uuid", "description": "The id."},
+        "id": {"type": "string", "format": "uuid", "maxLength": 36, "description": "The id."},
         "title": {"type": "string", "minLength": 1, "maxLength": 120, "description": "Title."},
         "status": {"type": "string", "enum": ["active", "archived"], "description": "State."},
-        "quantity": {"type": "integer", "minimum": 0, "description": "How many."},
-        "notes": {"type": ["string", "null"], "description": "Free text."},
+        "quantity": {"type": "integer", "format": "int32", "minimum": 0, "maximum": 1000000,
+                     "description": "How many."},
+        "notes": {"type": ["string", "null"], "maxLength": 10000, "description": "Free text."},
     }
     if fk:
-        props[fk] = {"type": "string", "format": "uuid", "description": "The parent."}
-    props["created_at"] = {"type": "string", "format": "date-time", "description": "Created."}
-    props["updated_at"] = {"type": "string", "format": "date-time", "description": "Changed."}
+        props[fk] = {"type": "string", "format": "uuid", "maxLength": 36,
+                     "description": "The parent."}
+    props["created_at"] = {"type": "string", "format": "date-time", "maxLength": 64,
+                           "description": "Created."}
+    props["updated_at"] = {"type": "string", "format": "date-time", "maxLength": 64,
+                           "description": "Changed."}
     writable = ["title", "status", "quantity", "notes", *([fk] if fk else [])]
     inp = {k: dict(props[k]) for k in writable}
-    inp["notes"] = {"type": "string", "description": "Free text."}
+    inp["notes"] = {"type": "string", "maxLength": 10000, "description": "Free text."}
     schemas: dict[str, dict[str, Any]] = {
         r.entity: {
             "type": "object",
@@ -263,9 +267,10 @@ def _schemas(r: Resource) -> str:
             "required": ["data", "next_cursor"],
             "additionalProperties": False,
             "properties": {
-                "data": {"type": "array", "items": {"$ref": f"#/components/schemas/{r.entity}"},
+                "data": {"type": "array", "maxItems": 100,
+                         "items": {"$ref": f"#/components/schemas/{r.entity}"},
                          "description": "The items of this page."},
-                "next_cursor": {"type": ["string", "null"],
+                "next_cursor": {"type": ["string", "null"], "maxLength": 512,
                                 "description": "Pass as `cursor` for the next page."},
             },
         },
@@ -357,11 +362,14 @@ def _project(n: int) -> str:
         "license:\n  name: MIT\n  identifier: MIT\n"
         "api:\n  style: rest\n  base_path: /v1\n  versioning: url-path\n"
         "  servers:\n    - url: https://api.synthetic.test/v1\n      description: Production\n"
+        "      internal: false\n"
         "  id_format: uuid\n"
         "database: postgres\n"
         "conventions:\n  errors: problem+json\n  pagination:\n    style: cursor\n"
         "    default_page_size: 25\n    max_page_size: 100\n    items_field: data\n"
         "    cursor_field: next_cursor\n"
+        "  responses:\n    errors: [400, 500]\n    rate_limit:\n"
+        "      policy: '\"default\";q=100;w=60'\n"
         "gate:\n  required_approvals: 1\n  max_revision_cycles: 3\n"
         "  orchestrator: \"@synthetic/orchestrator\"\n"
     )

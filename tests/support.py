@@ -39,6 +39,25 @@ def line_of(path: Path, needle: str, nth: int = 1) -> int:
     raise AssertionError(f"{needle!r} not in {path}")
 
 
+def in_endpoint(design: Path, endpoint: str, old: str, new: str) -> None:
+    """Replace the first ``old`` after ``id: endpoint`` in the scaffold's endpoints file
+    (endpoints share much text)."""
+    api = design / "api" / "notes.yaml"
+    head, sep, tail = api.read_text(encoding="utf-8").partition(f"id: {endpoint}\n")
+    assert sep and old in tail, f"{old!r} not in {endpoint}"
+    api.write_text(head + sep + tail.replace(old, new, 1), encoding="utf-8")
+
+
+def line_in(design: Path, endpoint: str, needle: str) -> int:
+    """1-based line of the first line containing ``needle`` from ``id: endpoint`` on."""
+    api = design / "api" / "notes.yaml"
+    start = line_of(api, f"id: {endpoint}")
+    for no, line in enumerate(api.read_text(encoding="utf-8").splitlines()[start - 1:], start):
+        if needle in line:
+            return no
+    raise AssertionError(f"{needle!r} not in {endpoint}")
+
+
 def check(design_dir: Path) -> Report:
     return check_design(design_dir)
 

@@ -109,7 +109,8 @@ def test_scaffold_document_is_valid_openapi_31(design: Path) -> None:
         "contact": {"name": "API team", "email": "api-team@notes.test"},
         "license": {"name": "MIT", "identifier": "MIT"},
     }
-    assert doc["servers"] == [{"url": "https://api.notes.test/v1", "description": "Production"}]
+    assert doc["servers"] == [{"url": "https://api.notes.test/v1", "description": "Production",
+                               "x-internal": False}]
     assert doc["tags"] == [{"name": "notes", "description": "Notes written by the signed-in user."}]
 
 
@@ -123,7 +124,7 @@ def test_paths_keep_design_order_and_methods_standard_order(design: Path) -> Non
 
 def test_servers_default_to_the_base_path(design: Path) -> None:
     edit(design / "project.yaml", "  servers:\n    - url: https://api.notes.test/v1\n"
-         "      description: Production\n", "")
+         "      description: Production\n      internal: false\n", "")
     assert _doc(design)["servers"] == [{"url": "/v1"}]
 
 
@@ -146,7 +147,9 @@ def test_security_from_the_jwt_auth_model(design: Path) -> None:
     doc = _doc(design)
     assert doc["components"]["securitySchemes"] == {"bearerAuth": {
         "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-        "description": "Bearer JWTs issued by the identity provider; `sub` is the user id.",
+        "description": "Bearer JWTs issued by the identity provider; `sub` is the user id. "
+                       "Tokens are handled as RFC8725 (JWT Best Current Practices) asks — one "
+                       "signing algorithm, `alg none` refused, `iss`, `aud` and `exp` checked.",
     }}
     op = _op(doc, "/notes", "post")
     assert op["security"] == [{"bearerAuth": []}]
@@ -201,7 +204,8 @@ def test_path_parameters_from_design_and_id_format(design: Path) -> None:
     doc = _doc(design)
     p = _params(_op(doc, "/notes/{noteId}", "get"))["noteId"]
     assert p == {"name": "noteId", "in": "path", "required": True,
-                 "description": "The note's id.", "schema": {"type": "string", "format": "uuid"},
+                 "description": "The note's id.",
+                 "schema": {"type": "string", "format": "uuid", "maxLength": 36},
                  "example": "6f1c1c56-3f7e-4b55-9a59-1f2d3c4b5a69"}
 
 
@@ -209,13 +213,14 @@ def test_undeclared_path_parameter_gets_the_id_format_schema(design: Path) -> No
     api = design / "api" / "notes.yaml"
     text = api.read_text(encoding="utf-8")
     block = ("    path_params:\n      noteId:\n        description: The note's id.\n"
-             "        schema: {type: string, format: uuid}\n"
+             "        schema: {type: string, format: uuid, maxLength: 36}\n"
              "        example: 6f1c1c56-3f7e-4b55-9a59-1f2d3c4b5a69\n")
     api.write_text(text.replace(block, ""), encoding="utf-8")
     edit(design / "project.yaml", "id_format: uuid", "id_format: integer")
     p = _params(_op(_doc(design), "/notes/{noteId}", "delete"))["noteId"]
     assert p == {"name": "noteId", "in": "path", "required": True,
-                 "schema": {"type": "integer", "format": "int64", "minimum": 1}}
+                 "schema": {"type": "integer", "format": "int64", "minimum": 1,
+                            "maximum": 9223372036854775807}}
 
 
 def test_filters_sort_and_cursor_pagination(design: Path) -> None:
@@ -226,10 +231,10 @@ def test_filters_sort_and_cursor_pagination(design: Path) -> None:
                              "schema": {"type": "string", "maxLength": 40}, "example": "work"}
     assert params["sort"]["schema"] == {"type": "string", "enum": ["created_at", "-created_at"]}
     assert "Creation time" in params["sort"]["description"]
-    assert params["cursor"]["schema"] == {"type": "string"}
+    assert params["cursor"]["schema"] == {"type": "string", "maxLength": 512}
     assert "next_cursor" in params["cursor"]["description"]
-    assert params["limit"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 100,
-                                         "default": 25}
+    assert params["limit"]["schema"] == {"type": "integer", "format": "int32", "minimum": 1,
+                                         "maximum": 100, "default": 25}
 
 
 def test_page_pagination_with_endpoint_bounds(design: Path) -> None:
@@ -238,9 +243,10 @@ def test_page_pagination_with_endpoint_bounds(design: Path) -> None:
          "pagination: {style: page, default_page_size: 10, max_page_size: 50}")
     params = _params(_op(_doc(design), "/notes", "get"))
     assert "cursor" not in params and "limit" not in params
-    assert params["page"]["schema"] == {"type": "integer", "minimum": 1, "default": 1}
-    assert params["page_size"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 50,
-                                             "default": 10}
+    assert params["page"]["schema"] == {"type": "integer", "format": "int32", "minimum": 1,
+                                        "maximum": 2147483647, "default": 1}
+    assert params["page_size"]["schema"] == {"type": "integer", "format": "int32", "minimum": 1,
+                                             "maximum": 50, "default": 10}
 
 
 def test_request_body_and_success_response(design: Path) -> None:
@@ -257,24 +263,29 @@ def test_request_body_and_success_response(design: Path) -> None:
 
 def test_204_has_no_content(design: Path) -> None:
     resp = _op(_doc(design), "/notes/{noteId}", "delete")["responses"]["204"]
-    assert resp == {"description": "The note is gone."}
+    assert set(resp) == {"description", "headers"}  # no content
+    assert resp["description"] == "The note is gone."
 
 
 def test_errors_are_shared_problem_json_responses(design: Path) -> None:
     doc = _doc(design)
     responses = _op(doc, "/notes/{noteId}", "patch")["responses"]
     assert responses["404"] == {"$ref": "#/components/responses/NotFound"}
-    assert responses["422"] == {"$ref": "#/components/responses/UnprocessableContent"}
     shared = doc["components"]["responses"]
-    # Only the responses some operation uses (no-unused-components).
-    assert set(shared) == {"BadRequest", "Unauthorized", "Forbidden", "NotFound",
-                           "UnprocessableContent"}
-    media = shared["UnprocessableContent"]["content"]["application/problem+json"]
+    # Only the responses some operation uses (no-unused-components); 400 and 422 are each
+    # operation's own (their examples name its own input), the rest are shared.
+    assert set(shared) == {"Unauthorized", "Forbidden", "NotFound", "TooManyRequests",
+                           "InternalServerError"}
+    media = responses["422"]["content"]["application/problem+json"]
     assert media["schema"] == {"$ref": "#/components/schemas/Problem"}
     example = media["example"]
     assert example["status"] == 422 and example["title"] == "Unprocessable Content"
-    # The field error names a real field: the first required one of the first request body.
-    assert example["errors"] == [{"pointer": "/title", "detail": "This field is required."}]
+    # NotePatch requires nothing: the error names one of its own fields.
+    assert example["errors"] == [{"pointer": "/title",
+                                  "detail": "This value is not allowed here."}]
+    created = _op(doc, "/notes", "post")["responses"]["422"]["content"][
+        "application/problem+json"]["example"]
+    assert created["errors"] == [{"pointer": "/title", "detail": "This field is required."}]
     problem = doc["components"]["schemas"]["Problem"]
     assert problem["required"] == ["type", "title", "status"]
     assert set(problem["properties"]) == {"type", "title", "status", "detail", "instance",
@@ -290,6 +301,8 @@ def test_custom_error_response_is_inline(design: Path) -> None:
          " detail: Title taken.}\n")
     doc = _doc(design)
     conflict = _op(doc, "/notes", "post")["responses"]["409"]
+    assert conflict["headers"]["RateLimit"] == {"$ref": "#/components/headers/RateLimit"}
+    del conflict["headers"]
     assert conflict == {"description": "A note with this title exists.", "content": {
         "application/problem+json": {
             "schema": {"$ref": "#/components/schemas/Problem"},
@@ -323,7 +336,7 @@ def test_webhooks_and_events(design: Path) -> None:
     doc = _doc(design)
     validate(doc)
     hook = doc["webhooks"]["note.created"]["post"]
-    assert hook["operationId"] == "webhook-note.created"
+    assert hook["operationId"] == "onNoteCreated"
     assert hook["x-fr-ids"] == ["FR-001"]
     assert hook["tags"] == ["webhooks"]
     assert hook["security"] == []
@@ -340,15 +353,28 @@ def test_webhooks_and_events(design: Path) -> None:
     assert event["name"] == "note.deleted" and event["version"] == "2"
     assert event["consumers"] == ["search-indexer"]
     # Schemas only events use are bundled into the event, not left "unused" in components.
+    # Their references point into the document (a `$ref` in an OpenAPI document resolves
+    # against the document, `#/$defs/...` would name its root).
+    defs = "#/x-events/0/payload/schema/$defs/"
     assert event["payload"]["schema"] == {
-        "$ref": "#/$defs/NoteDeleted",
+        "$ref": defs + "NoteDeleted",
         "$defs": {
             "NoteDeleted": {"type": "object", "description": "Event payload.",
                             "required": ["note_id"],
-                            "properties": {"note_id": {"$ref": "#/$defs/NoteId"}}},
+                            "properties": {"note_id": {"$ref": defs + "NoteId"}}},
             "NoteId": {"type": "string", "format": "uuid"},
         },
     }
+    target: Any = doc
+    for part in (defs + "NoteId")[2:].split("/"):
+        target = target[int(part)] if isinstance(target, list) else target[part]
+    assert target == {"type": "string", "format": "uuid"}
+    # The signature header is a parameter of the webhook operation, for generated receivers.
+    assert hook["parameters"] == [{
+        "name": "X-Signature", "in": "header", "required": True,
+        "description": "The hmac-sha256 signature of the raw body; verify it before trusting "
+                       "the delivery.",
+        "schema": {"type": "string", "maxLength": 1024}}]
     assert "NoteDeleted" not in doc["components"]["schemas"]
     assert "NoteId" not in doc["components"]["schemas"]
     assert "NoteEvent" in doc["components"]["schemas"]

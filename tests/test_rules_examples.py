@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support import assert_finding, check, edit, line_of, only
+from support import assert_finding, check, edit, in_endpoint, line_in, line_of, only
 
 API = "design/api/notes.yaml"
 SCHEMAS = "design/schemas/notes.yaml"
@@ -14,21 +14,6 @@ def _api(design: Path) -> Path:
     return design / "api" / "notes.yaml"
 
 
-def _in_endpoint(design: Path, endpoint: str, old: str, new: str) -> None:
-    """Replace the first ``old`` after ``id: endpoint``."""
-    api = _api(design)
-    head, sep, tail = api.read_text(encoding="utf-8").partition(f"id: {endpoint}\n")
-    assert sep and old in tail, f"{old!r} not in {endpoint}"
-    api.write_text(head + sep + tail.replace(old, new, 1), encoding="utf-8")
-
-
-def _line_in(design: Path, endpoint: str, needle: str) -> int:
-    api = _api(design)
-    start = line_of(api, f"id: {endpoint}")
-    for no, line in enumerate(api.read_text(encoding="utf-8").splitlines()[start - 1:], start):
-        if needle in line:
-            return no
-    raise AssertionError(f"{needle!r} not in {endpoint}")
 
 
 def test_scaffold_has_no_example_findings(design: Path) -> None:
@@ -39,9 +24,9 @@ def test_scaffold_has_no_example_findings(design: Path) -> None:
 
 
 def test_e001_request_without_example(design: Path) -> None:
-    _in_endpoint(design, "createNote",
+    in_endpoint(design, "createNote",
                  '      example: {title: Groceries, body: "Milk, eggs.", tag: home}\n', "")
-    f = assert_finding(check(design), "E001", API, _line_in(design, "createNote", "request:"))
+    f = assert_finding(check(design), "E001", API, line_in(design, "createNote", "request:"))
     assert "createNote" in f.message and "example" in f.message
 
 
@@ -52,15 +37,15 @@ def test_e002_success_response_without_example(design: Path) -> None:
     start = tail.index("      example:\n")
     end = tail.index("    errors:")
     api.write_text(head + sep + tail[:start] + tail[end:], encoding="utf-8")
-    f = assert_finding(check(design), "E002", API, _line_in(design, "getNote", "response:"))
+    f = assert_finding(check(design), "E002", API, line_in(design, "getNote", "response:"))
     assert "200 response of 'getNote'" in f.message
 
 
 def test_e002_error_response_with_own_schema_without_example(design: Path) -> None:
-    _in_endpoint(design, "createNote", "    errors: [401, 403, 422]\n",
+    in_endpoint(design, "createNote", "    errors: [401, 403, 422]\n",
                  "    errors:\n      - 401\n      - 403\n      - 422\n"
                  "      - status: 409\n        schema: {$ref: \"#/components/schemas/Note\"}\n")
-    f = assert_finding(check(design), "E002", API, _line_in(design, "createNote", "status: 409"))
+    f = assert_finding(check(design), "E002", API, line_in(design, "createNote", "status: 409"))
     assert "409 error response" in f.message
 
 
@@ -73,56 +58,56 @@ def test_e002_not_for_204_or_standard_errors(design: Path) -> None:
 
 
 def test_e003_response_example_value_wrong_format(design: Path) -> None:
-    _in_endpoint(design, "getNote", "        id: 6f1c1c56-3f7e-4b55-9a59-1f2d3c4b5a69\n",
+    in_endpoint(design, "getNote", "        id: 6f1c1c56-3f7e-4b55-9a59-1f2d3c4b5a69\n",
                  "        id: note-1\n")
-    f = assert_finding(check(design), "E003", API, _line_in(design, "getNote", "id: note-1"))
+    f = assert_finding(check(design), "E003", API, line_in(design, "getNote", "id: note-1"))
     assert "'note-1' is not a 'uuid'" in f.message
     assert "200 response of 'getNote'" in f.message
 
 
 def test_e003_nested_through_named_schema_refs(design: Path) -> None:
     # NotePage → data[] → Note: the error lands on the line of the bad value.
-    _in_endpoint(design, "listNotes", '            created_at: "2026-11-02T09:30:00Z"\n',
+    in_endpoint(design, "listNotes", '            created_at: "2026-11-02T09:30:00Z"\n',
                  '            created_at: "yesterday"\n')
     f = assert_finding(check(design), "E003", API,
-                       _line_in(design, "listNotes", 'created_at: "yesterday"'))
+                       line_in(design, "listNotes", 'created_at: "yesterday"'))
     assert "(at /data/0/created_at)" in f.message
 
 
 def test_e003_request_example_missing_required_field(design: Path) -> None:
-    _in_endpoint(design, "createNote",
+    in_endpoint(design, "createNote",
                  '      example: {title: Groceries, body: "Milk, eggs.", tag: home}\n',
                  '      example: {body: "Milk, eggs.", tag: home}\n')
-    f = assert_finding(check(design), "E003", API, _line_in(design, "createNote", "example:"))
+    f = assert_finding(check(design), "E003", API, line_in(design, "createNote", "example:"))
     assert "'title' is a required property" in f.message
 
 
 def test_e003_additional_property(design: Path) -> None:
-    _in_endpoint(design, "updateNote", "      example: {title: Groceries for Sunday}\n",
+    in_endpoint(design, "updateNote", "      example: {title: Groceries for Sunday}\n",
                  "      example: {title: Groceries for Sunday, colour: red}\n")
-    f = assert_finding(check(design), "E003", API, _line_in(design, "updateNote", "colour: red"))
+    f = assert_finding(check(design), "E003", API, line_in(design, "updateNote", "colour: red"))
     assert "colour" in f.message
 
 
 def test_e003_parameter_examples(design: Path) -> None:
-    _in_endpoint(design, "listNotes", "        example: work\n",
+    in_endpoint(design, "listNotes", "        example: work\n",
                  "        example: " + "w" * 41 + "\n")
-    _in_endpoint(design, "deleteNote", "        example: 6f1c1c56-3f7e-4b55-9a59-1f2d3c4b5a69\n",
+    in_endpoint(design, "deleteNote", "        example: 6f1c1c56-3f7e-4b55-9a59-1f2d3c4b5a69\n",
                  "        example: 42\n")
     report = check(design)
-    f = assert_finding(report, "E003", API, _line_in(design, "listNotes", "www"))
+    f = assert_finding(report, "E003", API, line_in(design, "listNotes", "www"))
     assert "query parameter 'tag'" in f.message and "too long" in f.message
-    f = assert_finding(report, "E003", API, _line_in(design, "deleteNote", "example: 42"))
+    f = assert_finding(report, "E003", API, line_in(design, "deleteNote", "example: 42"))
     assert "path parameter 'noteId'" in f.message
 
 
 def test_e003_custom_error_example_against_problem(design: Path) -> None:
-    _in_endpoint(design, "createNote", "    errors: [401, 403, 422]\n",
+    in_endpoint(design, "createNote", "    errors: [401, 403, 422]\n",
                  "    errors:\n      - 401\n      - 403\n      - 422\n"
                  "      - status: 409\n        description: Title taken.\n"
                  "        example: {title: Conflict, status: conflict}\n")
     report = check(design)
-    line = _line_in(design, "createNote", "example: {title: Conflict")
+    line = line_in(design, "createNote", "example: {title: Conflict")
     hits = [f for f in only(report, "E003") if f.span and f.span.line == line]
     messages = " | ".join(f.message for f in hits)
     assert "'type' is a required property" in messages
@@ -168,15 +153,15 @@ def test_e003_skips_examples_of_broken_schemas(design: Path) -> None:
 
 
 def test_e004_filter_without_example(design: Path) -> None:
-    _in_endpoint(design, "listNotes", "        example: work\n", "")
-    f = assert_finding(check(design), "E004", API, _line_in(design, "listNotes", "- name: tag"))
+    in_endpoint(design, "listNotes", "        example: work\n", "")
+    f = assert_finding(check(design), "E004", API, line_in(design, "listNotes", "- name: tag"))
     assert "filter 'tag' of 'listNotes'" in f.message
 
 
 def test_e004_query_parameter_without_example(design: Path) -> None:
-    _in_endpoint(design, "getNote", "    path_params:\n",
+    in_endpoint(design, "getNote", "    path_params:\n",
                  "    query:\n      - name: fields\n        schema: {type: string}\n"
                  "    path_params:\n")
     f = assert_finding(check(design), "E004", API,
-                       _line_in(design, "getNote", "- name: fields"))
+                       line_in(design, "getNote", "- name: fields"))
     assert "query parameter 'fields'" in f.message

@@ -14,7 +14,7 @@ from designgate.generate.jsonschema_tools import openapi_errors
 from openapi_spec_validator import OpenAPIV31SpecValidator
 from openapi_spec_validator.validation import keywords as kw
 from openapi_spec_validator.validation.exceptions import DuplicateOperationIDError
-from support import REPO, assert_finding, check, edit, line_of, only
+from support import REPO, assert_finding, check, edit, in_endpoint, line_in, line_of, only
 
 API = "design/api/notes.yaml"
 SCHEMAS = "design/schemas/notes.yaml"
@@ -26,20 +26,6 @@ def _api(design: Path) -> Path:
     return design / "api" / "notes.yaml"
 
 
-def _in_endpoint(design: Path, endpoint: str, old: str, new: str) -> None:
-    api = _api(design)
-    head, sep, tail = api.read_text(encoding="utf-8").partition(f"id: {endpoint}\n")
-    assert sep and old in tail, f"{old!r} not in {endpoint}"
-    api.write_text(head + sep + tail.replace(old, new, 1), encoding="utf-8")
-
-
-def _line_in(design: Path, endpoint: str, needle: str) -> int:
-    api = _api(design)
-    start = line_of(api, f"id: {endpoint}")
-    for no, line in enumerate(api.read_text(encoding="utf-8").splitlines()[start - 1:], start):
-        if needle in line:
-            return no
-    raise AssertionError(f"{needle!r} not in {endpoint}")
 
 
 def test_scaffold_has_no_openapi_findings(design: Path) -> None:
@@ -51,8 +37,8 @@ def test_scaffold_has_no_openapi_findings(design: Path) -> None:
 
 def test_o001_invalid_keyword_in_a_named_schema(design: Path) -> None:
     edit(design / "schemas" / "notes.yaml",
-         "      body: {type: string, description: The note's text.}",
-         "      body: {type: strin, description: The note's text.}")
+         "      body: {type: string, maxLength: 10000, description: The note's text.}",
+         "      body: {type: strin, maxLength: 10000, description: The note's text.}")
     schemas = design / "schemas" / "notes.yaml"
     f = assert_finding(check(design), "O001", SCHEMAS, line_of(schemas, "type: strin,"))
     assert "strin" in f.message
@@ -61,35 +47,35 @@ def test_o001_invalid_keyword_in_a_named_schema(design: Path) -> None:
 
 
 def test_o001_invalid_inline_parameter_schema(design: Path) -> None:
-    _in_endpoint(design, "listNotes", "schema: {type: string, maxLength: 40}",
+    in_endpoint(design, "listNotes", "schema: {type: string, maxLength: 40}",
                  "schema: {type: string, maxLength: -1}")
-    f = assert_finding(check(design), "O001", API, _line_in(design, "listNotes", "maxLength: -1"))
+    f = assert_finding(check(design), "O001", API, line_in(design, "listNotes", "maxLength: -1"))
     assert "/paths/~1notes/get/parameters/0/schema/maxLength" in f.message
 
 
 def test_o001_escape_hatch_value_openapi_rejects(design: Path) -> None:
-    _in_endpoint(design, "getNote", "    impact: 4\n",
+    in_endpoint(design, "getNote", "    impact: 4\n",
                  "    impact: 4\n    openapi:\n      externalDocs: {description: Guide}\n")
     f = assert_finding(check(design), "O001", API,
-                       _line_in(design, "getNote", "externalDocs: {description: Guide}"))
+                       line_in(design, "getNote", "externalDocs: {description: Guide}"))
     assert "'url' is a required property" in f.message or '"url" is a required' in f.message
     assert "/paths/~1notes~1{noteId}/get/externalDocs" in f.message
 
 
 def test_o001_escape_hatch_duplicate_operation_id(design: Path) -> None:
-    _in_endpoint(design, "deleteNote", "    impact: 2\n",
+    in_endpoint(design, "deleteNote", "    impact: 2\n",
                  "    impact: 2\n    openapi:\n      operationId: getNote\n")
     f = assert_finding(check(design), "O001", API,
-                       _line_in(design, "deleteNote", "operationId: getNote"))
+                       line_in(design, "deleteNote", "operationId: getNote"))
     assert "Operation ID 'getNote'" in f.message and "not unique" in f.message
 
 
 def test_o001_escape_hatch_dangling_reference(design: Path) -> None:
-    _in_endpoint(design, "getNote", "    impact: 4\n",
+    in_endpoint(design, "getNote", "    impact: 4\n",
                  "    impact: 4\n    openapi:\n      responses:\n        '410':\n"
                  "          $ref: '#/components/responses/Gone'\n")
     f = assert_finding(check(design), "O001", API,
-                       _line_in(design, "getNote", "$ref: '#/components/responses/Gone'"))
+                       line_in(design, "getNote", "$ref: '#/components/responses/Gone'"))
     assert "Unresolvable reference" in f.message
 
 
@@ -157,9 +143,9 @@ def test_o001_webhook_and_event_payload_schemas(design: Path) -> None:
 
 
 def test_o002_path_parameter_not_in_path(design: Path) -> None:
-    _in_endpoint(design, "getNote", "      noteId:\n", "      id:\n")
+    in_endpoint(design, "getNote", "      noteId:\n", "      id:\n")
     report = check(design)
-    f = assert_finding(report, "O002", API, _line_in(design, "getNote", "      id:"))
+    f = assert_finding(report, "O002", API, line_in(design, "getNote", "      id:"))
     assert "'id' of 'getNote'" in f.message
     # The parameter is left out of the document, so the validator has nothing to add.
     assert only(report, "O001") == []
@@ -192,7 +178,7 @@ def test_o003_schemas_used_by_events_or_the_escape_hatch_count(design: Path) -> 
         "kind: integrations\nevents:\n  - name: note.deleted\n    version: 1\n"
         "    payload:\n      schema: {$ref: \"#/components/schemas/Deleted\"}\n"
         "      example: {note_id: x}\n", encoding="utf-8")
-    _in_endpoint(design, "getNote", "    impact: 4\n",
+    in_endpoint(design, "getNote", "    impact: 4\n",
                  "    impact: 4\n    openapi:\n      responses:\n        '200':\n"
                  "          headers:\n            ETag:\n"
                  "              schema: {$ref: \"#/components/schemas/Etag\"}\n")
@@ -203,9 +189,9 @@ def test_o003_schemas_used_by_events_or_the_escape_hatch_count(design: Path) -> 
 
 
 def test_same_method_and_path_keeps_the_first_operation(design: Path) -> None:
-    _in_endpoint(design, "updateNote", "    method: PATCH\n", "    method: GET\n")
+    in_endpoint(design, "updateNote", "    method: PATCH\n", "    method: GET\n")
     report = check(design)
-    assert_finding(report, "N005", API, _line_in(design, "updateNote", "path:"))
+    assert_finding(report, "N005", API, line_in(design, "updateNote", "path:"))
     assert build_openapi(report.design).document["paths"]["/notes/{noteId}"]["get"][
         "operationId"] == "getNote"
     assert only(report, "O001") == []  # the conflict is reported once, by its own rule

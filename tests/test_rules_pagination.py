@@ -125,7 +125,7 @@ def test_p003_endpoint_maximum_below_the_inherited_default(design: Path) -> None
 def test_p004_envelope_without_next_cursor(design: Path) -> None:
     schemas = design / "schemas" / "notes.yaml"
     edit(schemas, "    required: [data, next_cursor]\n", "    required: [data]\n")
-    edit(schemas, "      next_cursor:\n        type: [string, \"null\"]\n"
+    edit(schemas, "      next_cursor:\n        type: [string, \"null\"]\n        maxLength: 512\n"
          "        description: Pass as `cursor` to get the next page; null on the last page.\n", "")
     f = assert_finding(check(design), "P004", API,
                        line_of(_api(design), 'schema: {$ref: "#/components/schemas/NotePage"}'))
@@ -133,7 +133,7 @@ def test_p004_envelope_without_next_cursor(design: Path) -> None:
 
 
 def test_p004_items_not_an_array(design: Path) -> None:
-    edit(design / "schemas" / "notes.yaml", "        type: array\n        items: {$ref",
+    edit(design / "schemas" / "notes.yaml", "        type: array\n        maxItems: 100\n        items: {$ref",
          "        type: object\n        x-items: {$ref")
     f = assert_finding(check(design), "P004", API,
                        line_of(_api(design), 'schema: {$ref: "#/components/schemas/NotePage"}'))
@@ -154,7 +154,7 @@ def test_p004_reads_envelopes_through_all_of(design: Path) -> None:
          "      next_cursor: {type: [string, \"null\"]}\n"
          "  NotePage:\n    allOf:\n      - {$ref: \"#/components/schemas/Cursor\"}\n"
          "    type: object\n")
-    edit(schemas, "      next_cursor:\n        type: [string, \"null\"]\n"
+    edit(schemas, "      next_cursor:\n        type: [string, \"null\"]\n        maxLength: 512\n"
          "        description: Pass as `cursor` to get the next page; null on the last page.\n", "")
     edit(schemas, "    additionalProperties: false\n    properties:\n      data:",
          "    properties:\n      data:")
@@ -167,7 +167,8 @@ def test_p004_survives_circular_references(design: Path) -> None:
          "  Loop:\n    allOf: [{$ref: \"#/components/schemas/Loop\"}]\n"
          "  NotePage:\n    allOf: [{$ref: \"#/components/schemas/NotePage\"}]\n"
          "    type: object\n")
-    edit(schemas, "        type: array\n        items: {$ref: \"#/components/schemas/Note\"}\n",
+    edit(schemas, "        type: array\n        maxItems: 100\n"
+         "        items: {$ref: \"#/components/schemas/Note\"}\n",
          "        $ref: \"#/components/schemas/Loop\"\n")
     f = assert_finding(check(design), "P004", API,
                        line_of(_api(design), 'schema: {$ref: "#/components/schemas/NotePage"}'))

@@ -113,7 +113,7 @@ def test_contract_is_downloadable_and_identical_to_the_build(example_site: Path)
 def test_overview_counts_and_read_back(example_site: Path) -> None:
     html = main_text(page(example_site, "index"))
     assert "Teamboard" in html
-    assert "37</a> in 11 resources" in html
+    assert "38</a> in 11 resources" in html
     assert "Read-back" in html and "02-product-design" in html
     assert "D-01" in html and "RFI-01" in html
     # The gate from this repository's git history (or why it could not be evaluated).

@@ -191,6 +191,20 @@ def error_message(err: ValidationError) -> str:
 # document path of every error. tests/test_rules_openapi.py checks it agrees with the
 # library.
 
+_UNSEEN = object()
+
+
+def _spell(link: Any) -> tuple[str | int, ...]:
+    """The path a (parent, key) link chain stands for."""
+    parts: list[str | int] = []
+    while link is not None:
+        link, key = link
+        parts.append(key)
+    return tuple(reversed(parts))
+
+
+#: Keys whose value is data wherever they occur in a document (no reference inside counts).
+_DATA_VALUES = frozenset(("example", "default", "const", "enum"))
 OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _DOCUMENT_SCHEMA_ID = "https://spec.openapis.org/oas/3.1/schema/2022-10-07"
 OAS31_BASE_DIALECT_ID = "https://spec.openapis.org/oas/3.1/dialect/base"
@@ -331,6 +345,8 @@ class _SpecCheck:
         self.meta_checked: set[int] = set()
         self.visited: set[int] = set()
         self.default_errors: dict[str, list[tuple[Path, str]]] = {}
+        #: Local reference → where it points (the document does not change meanwhile).
+        self.targets: dict[str, Any] = {}
         self.document_meta, self.dialect_meta = _meta_validators(rust)
 
     def error(self, path: Path, message: str) -> None:
@@ -360,7 +376,39 @@ class _SpecCheck:
         schemas = (doc.get("components") or {}).get("schemas") or {}
         for name, schema in schemas.items():
             self.schema(("components", "schemas", name), schema)
+        self.every_ref()
         return self.errors
+
+    def every_ref(self) -> None:
+        """Every ``$ref`` of the document resolves, extensions included.
+
+        Tools that consume the document (mock servers, linters, client generators) resolve
+        every reference of it, not only the ones an OpenAPI validator walks; one that does
+        not resolve stops them. Values that are data (examples, defaults, enums) are not
+        references and are skipped.
+        """
+        reported = {p for p, m in self.errors if m.startswith("Unresolvable reference")}
+        # Paths are kept as (parent, key) links and spelled out only for a reference.
+        stack: list[tuple[Any, Any]] = [(None, self.doc)]
+        while stack:
+            link, node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(((link, i), x) for i, x in enumerate(node)
+                             if isinstance(x, (dict, list)))
+                continue
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                path = _spell(link)
+                if (*path, "$ref") not in reported:
+                    self.resolve(path, node)
+            in_examples = link is not None and link[0] is not None and link[0][1] == "examples"
+            for key, value in node.items():
+                if not isinstance(value, (dict, list)) or key in _DATA_VALUES:
+                    continue
+                if (key == "examples" and isinstance(value, list)) or (
+                        key == "value" and in_examples):
+                    continue  # data: schema examples, an Example Object's value
+                stack.append(((link, key), value))
 
     # -- references ------------------------------------------------------------------------
 
@@ -369,25 +417,33 @@ class _SpecCheck:
         seen: set[str] = set()
         while isinstance(node, dict) and isinstance(node.get("$ref"), str):
             ref = node["$ref"]
-            if not ref.startswith("#") or ref in seen:
+            found = self.targets.get(ref, _UNSEEN)
+            if found is _UNSEEN:
+                found = self.targets[ref] = self.target(ref)
+            if found is None or ref in seen:
                 self.error((*path, "$ref"), f"Unresolvable reference '{ref}'")
                 return None
             seen.add(ref)
-            target: Any = self.doc
-            tpath: list[str | int] = []
-            for raw in ref[1:].split("/")[1:] if ref != "#" else []:
-                part = unquote(raw).replace("~1", "/").replace("~0", "~")
-                if isinstance(target, dict) and part in target:
-                    target = target[part]
-                    tpath.append(part)
-                elif isinstance(target, list) and part.isdigit() and int(part) < len(target):
-                    target = target[int(part)]
-                    tpath.append(int(part))
-                else:
-                    self.error((*path, "$ref"), f"Unresolvable reference '{ref}'")
-                    return None
-            path, node = tuple(tpath), target
+            path, node = found
         return path, node
+
+    def target(self, ref: str) -> tuple[Path, Any] | None:
+        """Where the local reference ``ref`` points in the document (None: nowhere)."""
+        if not ref.startswith("#"):
+            return None
+        target: Any = self.doc
+        tpath: list[str | int] = []
+        for raw in ref[1:].split("/")[1:] if ref != "#" else []:
+            part = unquote(raw).replace("~1", "/").replace("~0", "~")
+            if isinstance(target, dict) and part in target:
+                target = target[part]
+                tpath.append(part)
+            elif isinstance(target, list) and part.isdigit() and int(part) < len(target):
+                target = target[int(part)]
+                tpath.append(int(part))
+            else:
+                return None
+        return tuple(tpath), target
 
     # -- paths and operations --------------------------------------------------------------
 

@@ -13,6 +13,9 @@ problem found in the document can be reported at the design-source line that cau
 from __future__ import annotations
 
 import copy
+import json
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -30,6 +33,13 @@ WEBHOOK_TAG = "webhooks"
 WEBHOOK_TAG_DESCRIPTION = "Outgoing webhooks: requests this API sends to subscribers."
 METHOD_ORDER = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
+#: An entity-tag (RFC 9110 §8.8.3), and what If-Match takes: `*` or a list of them.
+ENTITY_TAG = r'^(W/)?"[\x21\x23-\x7e]*"$'
+ENTITY_TAGS = r'^(\*|(W/)?"[\x21\x23-\x7e]*"(\s*,\s*(W/)?"[\x21\x23-\x7e]*")*)$'
+#: Bound of the opaque `cursor` parameter (a base64url key of the last row, with room).
+CURSOR_MAX_LENGTH = 512
+CURSOR_EXAMPLE = "eyJpZCI6IDQyfQ"
+
 Path = tuple[str | int, ...]
 
 
@@ -43,6 +53,9 @@ class OpenApiResult:
     #: Origins whose subtree has the same shape in the design source (schemas, examples,
     #: raw ``openapi:`` fields): a deeper path extends the location instead of stopping.
     mirrored: set[Path] = field(default_factory=set)
+    #: Fields of an endpoint's raw ``openapi:`` that contradict what the design generates
+    #: (rule O006), each with a sentence that says what to change.
+    conflicts: list[tuple[Loc, str]] = field(default_factory=list)
 
     def locate(self, path: Path) -> Loc | None:
         """Design location of the OpenAPI node at ``path``: the deepest known origin."""
@@ -130,28 +143,35 @@ def problem_schema() -> dict[str, Any]:
         "required": ["type", "title", "status"],
         "properties": {
             "type": {
-                "type": "string", "format": "uri-reference", "default": "about:blank",
+                "type": "string", "format": "uri-reference", "maxLength": 2048,
+                "default": "about:blank",
                 "description": "Identifies the problem type; `about:blank` when the status "
                                "code says it all.",
             },
-            "title": {"type": "string", "description": "Short summary of the problem type."},
-            "status": {"type": "integer", "minimum": 100, "maximum": 599,
+            "title": {"type": "string", "maxLength": 256,
+                      "description": "Short summary of the problem type."},
+            "status": {"type": "integer", "format": "int32", "minimum": 100, "maximum": 599,
                        "description": "The HTTP status code."},
-            "detail": {"type": "string",
+            "detail": {"type": "string", "maxLength": 4096,
                        "description": "Explanation of this occurrence, for the client."},
-            "instance": {"type": "string", "format": "uri-reference",
+            "instance": {"type": "string", "format": "uri-reference", "maxLength": 2048,
                          "description": "Identifies this occurrence (e.g. the request path)."},
             "errors": {
                 "type": "array",
-                "description": "Validation failures, one per invalid field.",
+                "maxItems": 1000,
+                "description": "Validation failures, one per invalid field or parameter.",
                 "items": {
                     "type": "object",
-                    "required": ["pointer", "detail"],
+                    "required": ["detail"],
                     "properties": {
-                        "pointer": {"type": "string",
+                        "pointer": {"type": "string", "maxLength": 1024,
                                     "description": "JSON Pointer to the invalid field of "
                                                    "the request body."},
-                        "detail": {"type": "string", "description": "What is wrong with it."},
+                        "parameter": {"type": "string", "maxLength": 256,
+                                      "description": "The invalid query, path or header "
+                                                     "parameter."},
+                        "detail": {"type": "string", "maxLength": 4096,
+                                   "description": "What is wrong with it."},
                     },
                 },
             },
@@ -196,10 +216,11 @@ def security_scheme(design: Design) -> tuple[str, dict[str, Any]] | None:
 def id_schema(id_format: str) -> dict[str, Any]:
     """Schema of a path parameter the design gives none for, from ``api.id_format``."""
     if id_format == "integer":
-        return {"type": "integer", "format": "int64", "minimum": 1}
+        return {"type": "integer", "format": "int64", "minimum": 1,
+                "maximum": 9223372036854775807}
     if id_format == "uuid":
-        return {"type": "string", "format": "uuid"}
-    return {"type": "string"}
+        return {"type": "string", "format": "uuid", "maxLength": 36}
+    return {"type": "string", "maxLength": 256}
 
 
 def _str(v: Any) -> str:
@@ -215,6 +236,9 @@ class _Builder:
         self.origins: dict[Path, Loc] = {}
         self.mirrored: set[Path] = set()
         self.used_responses: dict[int, str] = {}
+        self.used_headers: set[str] = set()
+        self.conflicts: list[tuple[Loc, str]] = []
+        self.item_paths: dict[str, str] | None = None
         self.uses_problem = False
         self.scheme = security_scheme(design)
         self.problem_is_designed = PROBLEM in design.schemas
@@ -237,7 +261,7 @@ class _Builder:
         p = d.project
         doc: dict[str, Any] = {"openapi": OPENAPI_VERSION, "info": self.info()}
         self.origin(("info",), p.loc)
-        servers = [dict(s) for s in p.servers] or [{"url": p.base_path or "/"}]
+        servers = [_server(s) for s in p.servers] or [{"url": p.base_path or "/"}]
         doc["servers"] = servers
         if p.loc is not None and p.loc.has("api", "servers"):
             self.origin(("servers",), p.loc.at("api", "servers"), mirror=True)
@@ -258,7 +282,7 @@ class _Builder:
         events = self.events()
         # Named schemas only events use are bundled into `x-events` (an extension, which
         # OpenAPI tools do not walk) instead of sitting in components as "unused".
-        used = self.closure(component_refs([paths, webhooks]))
+        used = self.closure(self.referenced())
         by_events = self.closure(component_refs(
             [ev.payload.schema for ev in self.design.events if ev.payload is not None]))
         components = self.components(skip=by_events - used)
@@ -268,7 +292,26 @@ class _Builder:
             doc["x-events"] = events
         if not doc["tags"]:
             del doc["tags"]
-        return OpenApiResult(doc, self.origins, self.mirrored)
+        return OpenApiResult(doc, self.origins, self.mirrored, self.conflicts)
+
+    def referenced(self) -> set[str]:
+        """Named schemas the paths and webhooks reference directly, read from the design
+        (walking the generated document, examples and all, costs more)."""
+        roots: list[Any] = []
+        for ep in self.design.endpoints:
+            roots.extend(p.schema for p in (*ep.path_params.values(), *ep.filters,
+                                            *ep.query, *ep.headers))
+            if ep.request is not None:
+                roots.append(ep.request.schema)
+            for r in (ep.response, *ep.errors):
+                if r is not None:
+                    roots.extend((r.schema, r.headers))
+            roots.append(ep.openapi)
+        roots.extend(w.payload.schema for w in self.design.webhooks if w.payload is not None)
+        names = component_refs(roots)
+        if self.uses_problem:
+            names.add(PROBLEM)
+        return names
 
     def info(self) -> dict[str, Any]:
         p = self.design.project
@@ -308,9 +351,11 @@ class _Builder:
         if ep.summary:
             op["summary"] = ep.summary
             self.origin((*at, "summary"), loc.at("summary"))
-        if ep.description:
-            op["description"] = ep.description
-            self.origin((*at, "description"), loc.at("description"))
+        description = "\n\n".join(x for x in (ep.description, _permission_line(ep)) if x)
+        if description:
+            op["description"] = description
+            self.origin((*at, "description"), loc.at("description") if ep.description
+                        else loc.at("permission"))
         if ep.tags:
             op["tags"] = list(ep.tags)
             if loc.has("tags"):
@@ -331,9 +376,49 @@ class _Builder:
         if responses:
             op["responses"] = responses
         if ep.openapi:
-            _deep_merge(op, copy.deepcopy(ep.openapi))
-            self.mirror_tree(at, loc.at("openapi"), ep.openapi)
+            raw = copy.deepcopy(ep.openapi)
+            raw_params = raw.pop("parameters", None)
+            if "security" in raw and "security" in op and raw["security"] != op["security"]:
+                self.conflicts.append((loc.at("openapi", "security"), (
+                    f"the raw `security` of '{ep.id}' changes who may call it (the design "
+                    f"says {_who(ep)}); set `permission:` instead")))
+            _deep_merge(op, raw)
+            self.mirror_tree(at, loc.at("openapi"), raw)
+            if raw_params is not None:
+                self.merge_parameters(ep, op, raw_params, at)
         return op
+
+    def merge_parameters(self, ep: Endpoint, op: dict[str, Any], raw: Any, at: Path) -> None:
+        """Raw ``openapi: {parameters: [...]}`` merged into the generated parameters by name
+        and location: a new one is added, one the design generates is extended, and a field
+        that contradicts the generated value is a conflict (rule O006)."""
+        rloc = ep.loc.at("openapi", "parameters")
+        if not isinstance(raw, list):
+            op["parameters"] = raw  # not a list: the validator (O001) reports it
+            self.origin((*at, "parameters"), rloc, mirror=True)
+            return
+        params: list[Any] = op.setdefault("parameters", [])
+        index = {(p.get("name"), p.get("in")): i for i, p in enumerate(params)
+                 if isinstance(p, dict)}
+        for j, extra in enumerate(raw):
+            key = (extra.get("name"), extra.get("in")) if isinstance(extra, dict) else None
+            if key is None or "$ref" in extra or key not in index:
+                self.origin((*at, "parameters", len(params)), rloc.at(j), mirror=True)
+                params.append(extra)
+                if key is not None and "$ref" not in extra:
+                    index[key] = len(params) - 1
+                continue
+            i = index[key]
+            for path, mine, theirs in _contradictions(params[i], extra):
+                where = ".".join(str(x) for x in path)
+                self.conflicts.append((rloc.at(j, *path), (
+                    f"the raw parameter '{key[0]}' ({key[1]}) of '{ep.id}' sets {where} to "
+                    f"{_show(theirs)}, but the design generates {_show(mine)}; change it in "
+                    "the design, or leave it out of `openapi:`")))
+            merged = dict(params[i])
+            _deep_merge(merged, extra)
+            params[i] = merged
+            self.mirror_tree((*at, "parameters", i), rloc.at(j), extra)
 
     def mirror_tree(self, at: Path, loc: Loc, raw: Any) -> None:
         """Every mapping key of a raw ``openapi:`` value maps onto its own source line."""
@@ -391,6 +476,25 @@ class _Builder:
             add(param, p.loc if p is not None else ep.loc.at("path"), p)
         for p in [*ep.filters, *ep.query]:
             add(self.query_param(p), p.loc, p)
+        for p in ep.headers:
+            add({**self.query_param(p), "in": "header"}, p.loc, p)
+        if ep.idempotency_key:
+            add({"name": "Idempotency-Key", "in": "header",
+                 "required": ep.idempotency_key == "required",
+                 "description": "A unique key (a UUID) for this request: a retry with the same "
+                                "key returns the first result instead of doing it twice "
+                                "(IETF httpapi Idempotency-Key draft). Reusing a key for "
+                                "another request is 422; a retry while the first one runs "
+                                "is 409.",
+                 "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                 "example": "8e03978e-40d5-43e8-bc93-6894a57f9324"}, ep.loc.at("idempotency_key"))
+        if ep.concurrency == "etag" and ep.writes_item:
+            add({"name": "If-Match", "in": "header", "required": True,
+                 "description": "The ETag of the version this change is based on: 412 when the "
+                                "resource has changed since, 428 when it is missing.",
+                 "schema": {"type": "string", "minLength": 1, "maxLength": 256,
+                            "pattern": ENTITY_TAGS},
+                 "example": '"3f2a7c1e"'}, Loc(ep.loc.source, ("resource", "concurrency")))
         if ep.sorts:
             fields = [s.field for s in ep.sorts]
             lines = "\n".join(
@@ -426,14 +530,15 @@ class _Builder:
         style = pag.style or conv.style
         default = pag.default_page_size or conv.default_page_size
         maximum = pag.max_page_size or conv.max_page_size
-        size_schema = {"type": "integer", "minimum": 1, "maximum": maximum,
+        size_schema = {"type": "integer", "format": "int32", "minimum": 1, "maximum": maximum,
                        "default": min(default, maximum)}
         size_desc = f"Items per page, 1 to {maximum} (default {min(default, maximum)})."
         if style == "page":
             return [
                 {"name": "page", "in": "query", "required": False,
                  "description": "Page number, starting at 1.",
-                 "schema": {"type": "integer", "minimum": 1, "default": 1}, "example": 1},
+                 "schema": {"type": "integer", "format": "int32", "minimum": 1,
+                            "maximum": 2147483647, "default": 1}, "example": 1},
                 {"name": "page_size", "in": "query", "required": False,
                  "description": size_desc, "schema": size_schema, "example": min(default, maximum)},
             ]
@@ -441,7 +546,8 @@ class _Builder:
             {"name": "cursor", "in": "query", "required": False,
              "description": f"Opaque cursor: the `{conv.cursor_field}` of the previous page; "
                             "omit it for the first page.",
-             "schema": {"type": "string"}},
+             "schema": {"type": "string", "maxLength": CURSOR_MAX_LENGTH},
+             "example": CURSOR_EXAMPLE},
             {"name": "limit", "in": "query", "required": False,
              "description": size_desc, "schema": size_schema, "example": min(default, maximum)},
         ]
@@ -477,9 +583,12 @@ class _Builder:
             key = str(r.status)
             self.origin((*at, key), r.loc)
             resp: dict[str, Any] = {"description": r.description or _title(r.status)}
+            headers = {**self.standard_headers(r.status), **self.success_headers(ep, r)}
             if r.headers:
-                resp["headers"] = copy.deepcopy(r.headers)
                 self.origin((*at, key, "headers"), r.loc.at("headers"), mirror=True)
+            headers = _with_designed(headers, r.headers)
+            if headers:
+                resp["headers"] = headers
             if r.schema is not None and r.status not in (204, 304):
                 ct = r.content_type or "application/json"
                 resp["content"] = {ct: self.media(r.schema, r.has_example, r.example,
@@ -490,14 +599,85 @@ class _Builder:
             if key in out:
                 continue
             self.origin((*at, key), e.loc)
-            out[key] = self.error_response(e, (*at, key))
+            out[key] = self.error_response(ep, e, (*at, key))
         return out
 
-    def error_response(self, e: Response, at: Path) -> dict[str, Any]:
+    # -- headers ---------------------------------------------------------------------------
+
+    def header_ref(self, name: str) -> dict[str, Any]:
+        """A reference to a shared header (components/headers), noted as used."""
+        self.used_headers.add(name)
+        return {"$ref": f"#/components/headers/{name}"}
+
+    def standard_headers(self, status: int) -> dict[str, Any]:
+        """Headers the project's response defaults put on a response with ``status``."""
+        conv = self.design.project.responses
+        out: dict[str, Any] = {}
+        if conv.rate_limit is not None and 200 <= status < 500 and not 300 <= status < 400:
+            out["RateLimit"] = self.header_ref("RateLimit")
+            out["RateLimit-Policy"] = self.header_ref("RateLimit-Policy")
+        if status in (429, 503):
+            out["Retry-After"] = self.header_ref("Retry-After")
+        if conv.cors_origin:
+            out["Access-Control-Allow-Origin"] = self.header_ref("Access-Control-Allow-Origin")
+        return out
+
+    def success_headers(self, ep: Endpoint, r: Response) -> dict[str, Any]:
+        """Location on 201 (from the item path), ETag under optimistic concurrency."""
+        out: dict[str, Any] = {}
+        if r.status == 201:
+            item = self.item_path(ep)
+            if item is not None:
+                out["Location"] = {
+                    "description": f"The address of what was created: `{item}`.",
+                    "schema": {"type": "string", "format": "uri-reference", "maxLength": 2048},
+                    "example": self.location_example(ep, item, r),
+                }
+        if ep.concurrency == "etag" and r.status != 204 and (
+                ep.is_item or r.status == 201 or ep.singleton):
+            out["ETag"] = self.header_ref("ETag")
+        return out
+
+    def item_path(self, ep: Endpoint) -> str | None:
+        """The path of one item of the collection ``ep`` creates in (``/tasks/{taskId}``)."""
+        segs = ep.segments
+        if ep.is_item or not segs:
+            return None
+        if self.item_paths is None:
+            self.item_paths = {}
+            for other in self.design.endpoints:
+                if other.is_item:
+                    parent = "/" + "/".join(other.segments[:-1])
+                    self.item_paths.setdefault(parent, other.path)
+        # Nested (`/tasks/{taskId}/comments/{commentId}`), then shallow (`/comments/{id}`).
+        return self.item_paths.get("/" + "/".join(segs)) or self.item_paths.get(f"/{segs[-1]}")
+
+    def location_example(self, ep: Endpoint, item: str, r: Response) -> str:
+        """The item path with example values filled in: the endpoint's own path parameters,
+        then the created item's id from the response example (or the id format's)."""
+        fallback = {"integer": 42, "uuid": "3fa85f64-5717-4562-b3fc-2c963f66afa6"}.get(
+            self.design.project.id_format, "abc123")
+        example = r.example if r.has_example and isinstance(r.example, dict) else {}
+        out = item
+        for name in re.findall(r"\{([^{}]+)\}", item):
+            p = ep.path_params.get(name)
+            snake = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+            if p is not None and p.has_example:
+                value: Any = p.example
+            elif name == item.rsplit("{", 1)[1][:-1]:
+                value = example.get(snake, example.get("id", fallback))
+            else:
+                value = fallback
+            out = out.replace("{" + name + "}", str(value))
+        return self.design.project.base_path.rstrip("/") + out
+
+    # -- error responses -------------------------------------------------------------------
+
+    def error_response(self, ep: Endpoint, e: Response, at: Path) -> dict[str, Any]:
         name, description, _ = _standard(e.status)
         custom = e.description or e.schema is not None or e.has_example or e.content_type \
             or e.headers
-        if not custom:
+        if not custom and e.status not in (400, 422):
             self.used_responses[e.status] = name
             self.uses_problem = True
             return {"$ref": f"#/components/responses/{name}"}
@@ -513,35 +693,70 @@ class _Builder:
             media["example"] = e.example
             self.origin((*at, "content", ct, "example"), e.loc.at("example"), mirror=True)
         elif e.schema is None:
-            media["example"] = self.problem_example(e.status)
+            # 400 and 422 speak of the operation's own parameters and body.
+            media["example"] = self.problem_example(e.status, ep)
         out: dict[str, Any] = {"description": e.description or description}
         if e.headers:
-            out["headers"] = copy.deepcopy(e.headers)
             self.origin((*at, "headers"), e.loc.at("headers"), mirror=True)
-        elif e.status == 429:
-            out["headers"] = _retry_after()
+        headers = _with_designed(self.standard_headers(e.status), e.headers)
+        if headers:
+            out["headers"] = headers
         out["content"] = {ct: media}
         return out
 
-    def problem_example(self, status: int) -> dict[str, Any]:
+    def problem_example(self, status: int, ep: Endpoint | None = None) -> dict[str, Any]:
         _, _, detail = _standard(status)
         example: dict[str, Any] = {"type": "about:blank", "title": _title(status),
                                    "status": status, "detail": detail}
+        if ep is not None and status == 400:
+            example["detail"] = self.bad_request_detail(ep)
         if status == 422:
-            example["errors"] = [self.validation_error()]
+            example["errors"] = [self.validation_error(ep)]
         return example
 
-    def validation_error(self) -> dict[str, str]:
-        """One realistic field error: the first required field of the first request body."""
-        for ep in self.design.endpoints:
-            schema = ep.request.schema if ep.request is not None else None
-            schema = self.resolve(schema)
-            if isinstance(schema, dict) and isinstance(schema.get("required"), list):
-                for name in schema["required"]:
-                    if isinstance(name, str):
-                        return {"pointer": "/" + name.replace("~", "~0").replace("/", "~1"),
-                                "detail": "This field is required."}
-        return {"pointer": "/", "detail": "The body must be a JSON object."}
+    def bad_request_detail(self, ep: Endpoint) -> str:
+        """What makes a request to ``ep`` unreadable, in terms of its own input."""
+        if ep.request is not None:
+            ct = ep.request.content_type or "application/json"
+            return "The request body is not valid JSON." if ct.endswith("json") \
+                else f"The request body cannot be read as {ct}."
+        for p in (*ep.filters, *ep.query):
+            return f"The query parameter '{p.name}' {_must(self.resolve(p.schema))}."
+        if ep.sorts:
+            return "The query parameter 'sort' must name one of the sort fields."
+        if ep.pagination is not None:
+            style = ep.pagination.style or self.design.project.pagination.style
+            return ("The query parameter 'page_size' must be an integer." if style == "page"
+                    else "The query parameter 'cursor' is not a cursor this API issued.")
+        for name in ep.path_param_names:
+            p = ep.path_params.get(name)
+            schema = p.schema if p is not None and p.schema is not None \
+                else id_schema(self.design.project.id_format)
+            return f"The path parameter '{name}' {_must(self.resolve(schema))}."
+        for p in ep.headers:
+            return f"The header '{p.name}' {_must(self.resolve(p.schema))}."
+        return "The request cannot be read."
+
+    def validation_error(self, ep: Endpoint | None) -> dict[str, str]:
+        """One realistic field error of ``ep``: the first required field of its body."""
+        schema = self.resolve(ep.request.schema) if ep is not None and ep.request else None
+        if isinstance(schema, dict):
+            required_names = schema.get("required")
+            properties = schema.get("properties")
+            names = [n for n in required_names if isinstance(n, str)] \
+                if isinstance(required_names, list) else []
+            required = bool(names)
+            if not names and isinstance(properties, dict):
+                names = [n for n in properties if isinstance(n, str)]
+            for name in names:
+                return {"pointer": "/" + name.replace("~", "~0").replace("/", "~1"),
+                        "detail": "This field is required." if required
+                        else "This value is not allowed here."}
+            return {"pointer": "", "detail": "The body must be a JSON object."}
+        params = [*ep.filters, *ep.query, *ep.headers] if ep is not None else []
+        for p in params:
+            return {"parameter": p.name, "detail": f"The value {_must(self.resolve(p.schema))}."}
+        return {"pointer": "", "detail": "The request is not valid."}
 
     def resolve(self, schema: Any) -> Any:
         seen: set[str] = set()
@@ -562,7 +777,7 @@ class _Builder:
         for w in self.design.webhooks:
             at: Path = ("webhooks", w.name, "post")
             self.origin(("webhooks", w.name), w.loc)
-            op: dict[str, Any] = {"operationId": _webhook_id(w.name),
+            op: dict[str, Any] = {"operationId": webhook_operation_id(w.name),
                                   "summary": w.summary or f"The {w.name} webhook"}
             self.origin((*at, "operationId"), w.loc.at("name"))
             desc = [w.description] if w.description else []
@@ -571,6 +786,18 @@ class _Builder:
             if desc:
                 op["description"] = "\n\n".join(desc)
             op["tags"] = [tag]
+            header = _str((w.signing or {}).get("header"))
+            if header:
+                algorithm = _str((w.signing or {}).get("algorithm"))
+                secret = _str((w.signing or {}).get("secret"))
+                about = f"The {algorithm} signature" if algorithm else "The signature"
+                about += " of the raw body; verify it before trusting the delivery."
+                op["parameters"] = [{
+                    "name": header, "in": "header", "required": True,
+                    "description": about + (f" Key: {secret}" if secret else ""),
+                    "schema": {"type": "string", "maxLength": 1024},
+                }]
+                self.origin((*at, "parameters"), w.loc.at("signing", "header"))
             if w.fr_ids:
                 op["x-fr-ids"] = list(w.fr_ids)
                 self.origin((*at, "x-fr-ids"), w.loc.at("fr_ids"), mirror=True)
@@ -620,15 +847,23 @@ class _Builder:
                 todo.extend(component_refs(named.schema) - out)
         return out
 
-    def bundle(self, schema: Any) -> Any:
-        """A self-contained copy of ``schema``: named schemas it uses go into ``$defs``."""
+    def bundle(self, schema: Any, at: Path) -> Any:
+        """A copy of ``schema`` (placed at ``at``) with the named schemas it uses in ``$defs``.
+
+        Its references point at those ``$defs`` by their place in the whole document
+        (``#/x-events/0/payload/schema/$defs/Task``): a reference in an OpenAPI document is
+        resolved against the document, and mock servers and linters resolve every one of
+        them, extensions included — ``#/$defs/Task`` would point at the document's root.
+        """
         names = sorted(self.closure(component_refs(schema)) & set(self.design.schemas))
         if not names or not isinstance(schema, dict):
             return schema
-        out = _rewrite_refs(schema)
+        base = "#" + "".join("/" + str(p).replace("~", "~0").replace("/", "~1")
+                             for p in (*at, "$defs")) + "/"
+        out = _rewrite_refs(schema, base)
         defs = dict(out.get("$defs") or {})
         for name in names:
-            defs.setdefault(name, _rewrite_refs(self.design.schemas[name].schema))
+            defs.setdefault(name, _rewrite_refs(self.design.schemas[name].schema, base))
         out["$defs"] = defs
         return out
 
@@ -649,7 +884,8 @@ class _Builder:
                 self.origin(("x-events", i, "payload"), ev.payload.loc)
                 payload = self.payload_media(ev.payload, ("x-events", i, "payload"))
                 if "schema" in payload:
-                    payload["schema"] = self.bundle(payload["schema"])
+                    payload["schema"] = self.bundle(payload["schema"],
+                                                    ("x-events", i, "payload", "schema"))
                 item["payload"] = payload
             out.append(item)
         return out
@@ -673,12 +909,18 @@ class _Builder:
             for status in sorted(self.used_responses):
                 name, description, _ = _standard(status)
                 resp: dict[str, Any] = {"description": description}
-                if status == 429:
-                    resp["headers"] = _retry_after()
+                headers = self.standard_headers(status)
+                if headers:
+                    resp["headers"] = headers
                 resp["content"] = {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_REF},
                                                   "example": self.problem_example(status)}}
                 responses[name] = resp
             out["responses"] = responses
+        if self.used_headers:
+            shared = self.shared_headers()
+            out["headers"] = {n: shared[n] for n in sorted(self.used_headers)}
+            if self.design.project.responses.loc is not None:
+                self.origin(("components", "headers"), self.design.project.responses.loc)
         if self.scheme is not None:
             name, scheme = self.scheme
             out["securitySchemes"] = {name: scheme}
@@ -687,31 +929,148 @@ class _Builder:
         return out
 
 
-def _retry_after() -> dict[str, Any]:
-    return {"Retry-After": {"description": "Seconds to wait before retrying.",
-                            "schema": {"type": "integer", "minimum": 0}}}
+    def shared_headers(self) -> dict[str, dict[str, Any]]:
+        """The headers responses share, by name (components/headers)."""
+        conv = self.design.project.responses
+        bounded = {"type": "string", "maxLength": 256}
+        out: dict[str, dict[str, Any]] = {
+            "Retry-After": {
+                "description": "Seconds to wait before retrying.",
+                "schema": {"type": "integer", "format": "int32", "minimum": 0,
+                           "maximum": 86400},
+                "example": 30,
+            },
+            "ETag": {
+                "description": "The version of the resource; send it as If-Match to change "
+                               "it.",
+                "schema": {"type": "string", "minLength": 2, "maxLength": 256,
+                           "pattern": ENTITY_TAG},
+                "example": '"3f2a7c1e"',
+            },
+        }
+        if conv.rate_limit is not None:
+            policy = conv.rate_limit.policy
+            about = f" {conv.rate_limit.description}" if conv.rate_limit.description else ""
+            out["RateLimit"] = {
+                "description": "The quota left in the current window (IETF httpapi RateLimit "
+                               "header fields draft): `r` requests remain, the window resets "
+                               "in `t` seconds.",
+                "schema": bounded, "example": _remaining(policy),
+            }
+            out["RateLimit-Policy"] = {
+                "description": f"The quota policy: `{policy}` (`q` requests per `w` "
+                               f"seconds).{about}",
+                "schema": bounded, "example": policy,
+            }
+        if conv.cors_origin:
+            out["Access-Control-Allow-Origin"] = {
+                "description": "The origin whose browser scripts may read the response (CORS).",
+                "schema": {"type": "string", "enum": [conv.cors_origin]},
+                "example": conv.cors_origin,
+            }
+        return out
 
 
-def _webhook_id(name: str) -> str:
-    """A URL-safe operationId for a webhook, e.g. ``task.completed`` → ``webhook-task.completed``."""
-    safe = "".join(c if c.isalnum() or c in "-._~" else "-" for c in name)
-    return f"webhook-{safe}"
+def _remaining(policy: str) -> str:
+    """A RateLimit example for ``policy``: half the quota left, half the window to go."""
+    name = policy.split(";", 1)[0].strip() or '"default"'
+    q = re.search(r";\s*q=(\d+)", policy)
+    w = re.search(r";\s*w=(\d+)", policy)
+    return f"{name};r={int(q.group(1)) // 2 if q else 50};t={int(w.group(1)) // 2 if w else 30}"
 
 
-def _rewrite_refs(schema: Any) -> Any:
-    """A copy of ``schema`` with ``#/components/schemas/X`` references as ``#/$defs/X``."""
+def _with_designed(generated: dict[str, Any], designed: dict[str, Any]) -> dict[str, Any]:
+    """Generated headers, then the designed ones (a designed header replaces a generated
+    header of the same name, compared without case as HTTP does)."""
+    if not designed:
+        return generated
+    names = {n.lower() for n in designed}
+    out = {n: h for n, h in generated.items() if n.lower() not in names}
+    out.update(copy.deepcopy(designed))
+    return out
+
+
+def _server(server: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in server.items() if k != "internal"}
+    if isinstance(server.get("internal"), bool):
+        out["x-internal"] = server["internal"]
+    return out
+
+
+def _permission_line(ep: Endpoint) -> str:
+    """Who may call the operation, for readers of the document (not only `x-permission`)."""
+    if ep.public:
+        return "**Public**: callable without authentication."
+    if ep.permission:
+        return f"**Permission**: `{ep.permission}`."
+    return ""
+
+
+def _who(ep: Endpoint) -> str:
+    if ep.public:
+        return "it is public"
+    return f"it needs '{ep.permission}'" if ep.permission else "nothing"
+
+
+def _must(schema: Any) -> str:
+    """How a value of ``schema`` must look, for a 400 example."""
+    if not isinstance(schema, dict):
+        return "is not valid"
+    if isinstance(schema.get("enum"), list) and schema["enum"]:
+        return "must be one of " + ", ".join(str(v) for v in schema["enum"][:6])
+    kind = schema.get("type")
+    fmt = schema.get("format")
+    if fmt == "uuid":
+        return "must be a UUID"
+    if fmt in ("date", "date-time"):
+        return f"must be a {'date' if fmt == 'date' else 'timestamp'} (RFC 3339)"
+    if kind == "integer":
+        return "must be an integer"
+    if kind == "number":
+        return "must be a number"
+    if kind == "boolean":
+        return "must be true or false"
+    if isinstance(schema.get("maxLength"), int):
+        return f"must be at most {schema['maxLength']} characters"
+    return "is not valid"
+
+
+def _contradictions(mine: Any, theirs: Any, path: Path = ()) -> Iterator[tuple[Path, Any, Any]]:
+    """Where ``theirs`` (raw fields) sets a value that differs from ``mine`` (generated)."""
+    if isinstance(mine, dict) and isinstance(theirs, dict):
+        for k, v in theirs.items():
+            if k in mine:
+                yield from _contradictions(mine[k], v, (*path, k))
+    elif mine != theirs:
+        yield path, mine, theirs
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def webhook_operation_id(name: str) -> str:
+    """The camelCase operationId of a webhook, as endpoints have: ``task.completed`` →
+    ``onTaskCompleted`` (the operation a subscriber implements)."""
+    words = [w for w in re.split(r"[^A-Za-z0-9]+", name) if w]
+    return "on" + "".join(w[:1].upper() + w[1:] for w in words) if words else "onEvent"
+
+
+def _rewrite_refs(schema: Any, base: str) -> Any:
+    """A copy of ``schema`` with ``#/components/schemas/X`` references as ``{base}X``."""
     if isinstance(schema, list):
-        return [_rewrite_refs(x) for x in schema]
+        return [_rewrite_refs(x, base) for x in schema]
     if not isinstance(schema, dict):
         return schema
     out = {}
     for k, v in schema.items():
         if k == "$ref" and isinstance(v, str) and v.startswith(COMPONENT_PREFIX):
-            out[k] = "#/$defs/" + v[len(COMPONENT_PREFIX):]
+            out[k] = base + v[len(COMPONENT_PREFIX):]
         elif k in DATA_KEYWORDS:
             out[k] = v
         else:
-            out[k] = _rewrite_refs(v)
+            out[k] = _rewrite_refs(v, base)
     return out
 
 

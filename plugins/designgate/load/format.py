@@ -139,7 +139,12 @@ PROJECT = _file(
                 "base_path": {"type": "string", "pattern": "^(/[a-z0-9-]+)*$"},
                 "versioning": enum("url-path", "header", "query", "none"),
                 "servers": array(
-                    obj({"url": _TEXT, "description": _TEXT}, ("url",), waivable=False)
+                    obj({"url": _TEXT, "description": _TEXT,
+                         "internal": {"type": "boolean",
+                                      "description": "Only for internal use (becomes "
+                                                     "`x-internal`); the audience of every "
+                                                     "server is declared."}},
+                        ("url",), waivable=False)
                 ),
                 "id_format": enum("uuid", "integer", "string"),
             },
@@ -158,6 +163,44 @@ PROJECT = _file(
                         "cursor_field": _TEXT,
                         "total_field": _TEXT,
                     },
+                    waivable=False,
+                ),
+                "responses": obj(
+                    {
+                        "errors": array(
+                            {"type": "integer", "minimum": 400, "maximum": 599},
+                            "Error statuses every endpoint gets unless it says otherwise "
+                            "(`default_errors:`); 400 only where the endpoint takes input. "
+                            "Default: [400].",
+                        ),
+                        "rate_limit": obj(
+                            {
+                                "policy": {
+                                    "type": "string",
+                                    "description": "The quota, as the RateLimit-Policy field "
+                                                   "of the IETF httpapi draft, e.g. "
+                                                   "'\"default\";q=100;w=60'.",
+                                },
+                                "description": _TEXT,
+                            },
+                            ("policy",),
+                            "RateLimit and RateLimit-Policy headers on every 2xx and 4xx "
+                            "response, and 429 (with Retry-After) on every endpoint.",
+                            waivable=False,
+                        ),
+                        "cors": obj(
+                            {
+                                "allow_origin": {
+                                    "type": "string",
+                                    "description": "The Access-Control-Allow-Origin value "
+                                                   "every response carries: an origin, or *.",
+                                },
+                            },
+                            ("allow_origin",),
+                            waivable=False,
+                        ),
+                    },
+                    description="Responses every endpoint gets (overridable per endpoint).",
                     waivable=False,
                 ),
             },
@@ -337,6 +380,11 @@ SORT = obj(
     },
     ("field",),
 )
+HEADERS: Schema = {
+    "type": "object",
+    "description": "Response headers by name: OpenAPI Header Objects.",
+    "additionalProperties": {"type": "object"},
+}
 ERROR_RESPONSE = obj(
     {
         "status": {"type": "integer"},
@@ -344,6 +392,7 @@ ERROR_RESPONSE = obj(
         "content_type": _TEXT,
         "schema": PAYLOAD_SCHEMA,
         "example": _ANY,
+        "headers": HEADERS,
     },
     ("status",),
 )
@@ -398,7 +447,7 @@ ENDPOINT = obj(
                 "content_type": _TEXT,
                 "schema": PAYLOAD_SCHEMA,
                 "example": _ANY,
-                "headers": {"type": "object"},
+                "headers": HEADERS,
             },
             ("status",),
             waivable=False,
@@ -406,6 +455,17 @@ ENDPOINT = obj(
         "errors": array(
             {"oneOf": [{"type": "integer"}, ERROR_RESPONSE]},
             "Error responses: a status code, or a full response.",
+        ),
+        "default_errors": array(
+            {"type": "integer", "minimum": 400, "maximum": 599},
+            "Replaces the project's `conventions.responses.errors` for this endpoint "
+            "([] for none).",
+        ),
+        "headers": array(PARAMETER, "Request headers the endpoint reads."),
+        "idempotency_key": enum(
+            "required", "optional",
+            description="The POST accepts an Idempotency-Key header (IETF httpapi draft): "
+                        "a retried request with the same key is not performed twice.",
         ),
         "tables": array(
             {"oneOf": [_TEXT, TABLE_ACCESS]},
@@ -427,7 +487,20 @@ ENDPOINT = obj(
     },
     ("id", "method", "path", "summary"),
 )
-RESOURCE = obj({"name": _TEXT, "description": _TEXT}, ("name",), waivable=False)
+RESOURCE = obj(
+    {
+        "name": _TEXT,
+        "description": _TEXT,
+        "concurrency": enum(
+            "etag",
+            description="Optimistic concurrency: reads return an ETag, and changes of an "
+                        "item require If-Match (412 when it no longer matches, 428 when it "
+                        "is missing).",
+        ),
+    },
+    ("name",),
+    waivable=False,
+)
 ENDPOINTS = _file(
     "endpoints",
     {

@@ -185,6 +185,7 @@ class _Loader:
             self._schemas(design, s)
         for s in by_kind["endpoints"]:
             self._endpoints(design, s)
+        self._inherited_errors(design)
         for s in by_kind["tables"]:
             self._tables(design, s)
         for s in by_kind["migrations"]:
@@ -299,8 +300,15 @@ class _Loader:
         elif v == "oneOf":
             first = (err.validator_value or [{}])[0] if isinstance(err.validator_value, list) else {}
             if first.get("type") == "integer":
-                self.report("L004", loc, "expected a status code or a response object "
-                            f"({_json_type(err.instance)} given)")
+                # A mapping is meant as a response object: say what is wrong inside it
+                # (an unknown key, a wrong type) rather than that it is not a status code.
+                inner = [e for e in err.context or () if list(e.relative_schema_path)[:1] == [1]]
+                if isinstance(err.instance, dict) and inner:
+                    for sub in inner:
+                        self._schema_error(source, sub)
+                else:
+                    self.report("L004", loc, "expected a status code or a response object "
+                                f"({_json_type(err.instance)} given)")
             elif ptr and "tables" in ptr:
                 self.report("L004", loc, "expected a table name or {table, access, via} "
                             f"({_json_type(err.instance)} given)")
@@ -361,6 +369,8 @@ class _Loader:
                 cursor_field=_s(pag, "cursor_field", defaults.cursor_field),
                 total_field=_s(pag, "total_field", defaults.total_field),
             ),
+            responses=self._response_defaults(Loc(s, ("conventions", "responses")),
+                                              _d(conv, "responses")),
             # An invalid setting was reported (L006); it must not reach Severity.parse.
             rules={k: v for k, v in _d(d, "rules").items() if v in SEVERITY_SETTING["enum"]},
             gate=m.GateSettings(
@@ -369,6 +379,42 @@ class _Loader:
                 orchestrator=_s(gate, "orchestrator", "@orchestrator"),
             ),
         )
+
+    @staticmethod
+    def _response_defaults(loc: Loc, d: dict[str, Any]) -> m.ResponseDefaults:
+        rl, cors = _d(d, "rate_limit"), _d(d, "cors")
+        errors = [x for x in _l(d, "errors") if isinstance(x, int) and not isinstance(x, bool)]
+        return m.ResponseDefaults(
+            errors=errors if "errors" in d else [400],
+            rate_limit=m.RateLimit(_s(rl, "policy"), _s(rl, "description"))
+            if _s(rl, "policy") else None,
+            cors_origin=_s(cors, "allow_origin"),
+            loc=loc,
+        )
+
+    def _inherited_errors(self, design: m.Design) -> None:
+        """Errors an endpoint answers without listing them: the project's defaults, and
+        what its concurrency control and idempotency key imply."""
+        defaults = design.project.responses
+        dloc = defaults.loc
+        for ep in design.endpoints:
+            have = {e.status for e in ep.errors}
+            ep.errors.extend(_implied(ep, have))
+            if ep.default_errors is not None:  # replaces the project's list, 429 included
+                statuses, where = ep.default_errors, ep.loc.at("default_errors")
+            elif dloc is not None:
+                statuses, where = defaults.errors, dloc.at("errors")
+                if defaults.rate_limit is not None and 429 not in statuses:
+                    statuses = [*statuses, 429]
+            else:
+                continue
+            for k, status in enumerate(statuses):
+                if status in have or (status == 400 and not ep.takes_input):
+                    continue
+                have.add(status)
+                ep.errors.append(m.Response(status, "", "", None, None, False, {},
+                                            where.at(k) if where.has(k) else where,
+                                            inherited=True))
 
     def _requirements(self, design: m.Design, s: Source) -> None:
         for i, r in _items(s.data, "requirements"):
@@ -480,6 +526,7 @@ class _Loader:
     def _endpoints(self, design: m.Design, s: Source) -> None:
         res = _d(s.data, "resource")
         resource = res.get("name") if isinstance(res.get("name"), str) else None
+        concurrency = res.get("concurrency") if isinstance(res.get("concurrency"), str) else None
         if resource:
             # Several files may share a resource; the first description wins.
             design.resources.setdefault(resource, _s(res, "description"))
@@ -541,6 +588,12 @@ class _Loader:
                 impact=_i(e, "impact"), effort=_i(e, "effort"),
                 deprecated=e.get("deprecated") is True, openapi=_d(e, "openapi"),
                 resource=resource, loc=loc,
+                headers=[self._param(p, loc.at("headers", j)) for j, p in _items(e, "headers")],
+                default_errors=[x for x in _l(e, "default_errors")
+                                if isinstance(x, int) and not isinstance(x, bool)]
+                if "default_errors" in e else None,
+                idempotency_key=_s(e, "idempotency_key") or None,
+                concurrency=concurrency,
             ))
 
     def _tables(self, design: m.Design, s: Source) -> None:
@@ -828,6 +881,24 @@ def _accesses(d: dict[str, Any], loc: Loc, method: str | None) -> list[m.TableAc
 
 
 # --- small typed getters: wrong types were reported by validation; here they read as absent --
+
+
+def _implied(ep: m.Endpoint, have: set[int]) -> Iterator[m.Response]:
+    """Errors an endpoint's own settings imply: 412/428 for a change of an item under
+    optimistic concurrency, 409/422 for a request with an idempotency key (the IETF
+    httpapi drafts' answers to a stale If-Match, a missing one, a retry while the first
+    request runs, and a key reused for another request)."""
+    implied: list[tuple[int, Loc]] = []
+    if ep.concurrency == "etag" and ep.writes_item:
+        where = Loc(ep.loc.source, ("resource", "concurrency"))
+        implied += [(412, where), (428, where)]
+    if ep.idempotency_key:
+        where = ep.loc.at("idempotency_key")
+        implied += [(409, where), (422, where)]
+    for status, where in implied:
+        if status not in have:
+            have.add(status)
+            yield m.Response(status, "", "", None, None, False, {}, where, inherited=True)
 
 
 def _s(d: dict[str, Any], key: str, default: str = "") -> str:

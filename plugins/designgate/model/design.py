@@ -37,6 +37,23 @@ class GateSettings:
 
 
 @dataclass(slots=True)
+class RateLimit:
+    policy: str  # the RateLimit-Policy field value (IETF httpapi draft)
+    description: str = ""
+
+
+@dataclass(slots=True)
+class ResponseDefaults:
+    """``conventions.responses``: what every endpoint answers besides its own responses."""
+
+    #: Error statuses every endpoint gets (400 only where it takes input).
+    errors: list[int] = field(default_factory=lambda: [400])
+    rate_limit: RateLimit | None = None
+    cors_origin: str = ""  # Access-Control-Allow-Origin of every response
+    loc: Loc | None = None
+
+
+@dataclass(slots=True)
 class Project:
     loc: Loc | None
     name: str = "Unnamed API"
@@ -53,6 +70,7 @@ class Project:
     database: str = "postgres"
     errors: str = "problem+json"
     pagination: Pagination = field(default_factory=Pagination)
+    responses: ResponseDefaults = field(default_factory=ResponseDefaults)
     rules: dict[str, str] = field(default_factory=dict)
     gate: GateSettings = field(default_factory=GateSettings)
 
@@ -197,6 +215,8 @@ class Response:
     has_example: bool
     headers: dict[str, Any]
     loc: Loc
+    #: Added from the project's ``conventions.responses`` (not written on the endpoint).
+    inherited: bool = False
 
 
 @dataclass(slots=True)
@@ -229,6 +249,14 @@ class Endpoint:
     access: list[TableAccess] = field(default_factory=list)
     #: The database role its statements run as (default: the caller's role).
     runs_as: str | None = None
+    #: Request headers it reads (``headers:``).
+    headers: list[Param] = field(default_factory=list)
+    #: ``default_errors:``, replacing the project's default error statuses.
+    default_errors: list[int] | None = None
+    #: ``idempotency_key: required|optional`` (an Idempotency-Key request header).
+    idempotency_key: str | None = None
+    #: The resource's ``concurrency:`` (``etag``: ETag on reads, If-Match on changes).
+    concurrency: str | None = None
 
     @property
     def public(self) -> bool:
@@ -263,8 +291,13 @@ class Endpoint:
     def takes_input(self) -> bool:
         return bool(
             self.request or self.filters or self.sorts or self.query or self.path_param_names
-            or self.is_list
+            or self.is_list or self.headers or self.idempotency_key
         )
+
+    @property
+    def writes_item(self) -> bool:
+        """A change of one item (PUT, PATCH, DELETE on an item path)."""
+        return self.is_item and self.method in ("PUT", "PATCH", "DELETE")
 
     @property
     def quadrant(self) -> str | None:

@@ -19,6 +19,7 @@ from designgate.generate.jsonschema_tools import (
 from designgate.generate.openapi import PROBLEM, PROBLEM_REF, id_schema, problem_schema
 from designgate.model.design import Design, Param, Response
 from designgate.model.source import Loc
+from designgate.rules.contract import schema_sites
 from designgate.rules.registry import Hit, register
 
 #: Errors reported per example value; the rest are usually consequences of the first.
@@ -127,30 +128,16 @@ def _param_schema(p: Param, default: Any) -> Any:
 
 def _schema_examples(design: Design) -> Iterator[tuple[str, Any, Any, Loc]]:
     """`example` / `examples` written inside payload schemas, with the subschema they sit in."""
-    sites: list[tuple[str, Any, Loc]] = [
-        (f"schema '{name}'", ns.schema, ns.loc) for name, ns in design.schemas.items()
-    ]
-    for ep in design.endpoints:
-        for p in (*ep.path_params.values(), *ep.filters, *ep.query):
-            if p.schema is not None:
-                sites.append((f"a parameter schema of '{ep.id}'", p.schema, p.loc.at("schema")))
-        for part in (ep.request, ep.response, *ep.errors):
-            if part is not None and part.schema is not None:
-                sites.append((f"a schema of '{ep.id}'", part.schema, part.loc.at("schema")))
-    for item in (*design.webhooks, *design.events):
-        if item.payload is not None and item.payload.schema is not None:
-            sites.append((f"the payload schema of '{item.name}'", item.payload.schema,
-                          item.payload.loc.at("schema")))
-    for what, schema, loc in sites:
-        if not isinstance(schema, dict):
+    for site in schema_sites(design):
+        if not isinstance(site.schema, dict):
             continue
-        for path, sub in subschemas(schema):
+        for path, sub in subschemas(site.schema):
             if "example" in sub:
-                yield what, sub, sub["example"], loc.at(*path, "example")
+                yield site.what, sub, sub["example"], site.loc.at(*path, "example")
             values = sub.get("examples")
             if isinstance(values, list):
                 for i, v in enumerate(values):
-                    yield what, sub, v, loc.at(*path, "examples", i)
+                    yield site.what, sub, v, site.loc.at(*path, "examples", i)
 
 
 @register("E003", "example-invalid", Severity.ERROR,
