@@ -469,7 +469,7 @@ def test_er_diagram_renders_every_table(browser: Browser, example_url: str) -> N
 def test_every_endpoint_is_in_inventory_and_api_reference(crawl: dict[str, Visited],
                                                           example_url: str) -> None:
     endpoints = [ep.id for ep in load_design(REPO / "design").design.endpoints]
-    assert len(endpoints) == 37
+    assert len(endpoints) == 38
     inventory = crawl[example_url + "design/endpoints/"]
     assert [i for i in endpoints if f"ep-{i}" not in inventory.ids] == []
     # Each endpoint links to the API reference page that has its operation (``#op-<id>``).

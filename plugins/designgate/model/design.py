@@ -729,6 +729,17 @@ class Design:
         """Permissions of ``role`` including inherited ones (cycle-safe)."""
         return {p for name in self.role_ancestors(role) for p in self.roles[name].permissions}
 
+    def holders(self, permission: str) -> list[str]:
+        """The roles that hold ``permission``, directly or inherited, in definition order."""
+        table = self.cache.get("holders")
+        if table is None:
+            table = {}
+            for r in self.roles:
+                for perm in self.role_permissions(r):
+                    table.setdefault(perm, []).append(r)
+            self.cache["holders"] = table
+        return list(table.get(permission, ()))
+
     def runs_as(self, ep: Endpoint) -> list[str]:
         """The database roles an endpoint's statements run as: its ``runs_as``, else every
         role that holds its permission (none for a public endpoint without ``runs_as``)."""
@@ -736,7 +747,7 @@ class Design:
             return [ep.runs_as]
         if ep.permission is None or ep.public:
             return []
-        return [r for r in self.roles if ep.permission in self.role_permissions(r)]
+        return self.holders(ep.permission)
 
     def needs(self, role: str) -> dict[str, set[str]]:
         """What ``role`` does itself to each table (least privilege): the tables of the
