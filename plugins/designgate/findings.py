@@ -54,7 +54,12 @@ class Finding:
         return (self.span.file, self.span.line, self.span.column, self.rule)
 
     def json_pointer(self) -> str:
-        return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in self.pointer)
+        return json_pointer(self.pointer)
+
+
+def json_pointer(parts: Iterable[str | int]) -> str:
+    """RFC 6901 JSON Pointer of a path of keys and list indexes (``""`` for the root)."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
 def did_you_mean(word: str, options: Iterable[str]) -> str:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
+from designgate.findings import json_pointer
 from designgate.generate.jsonschema_tools import DATA_KEYWORDS, component_refs
 from designgate.load.refs import COMPONENT_PREFIX
 from designgate.model.design import Body, Design, Endpoint, Param, Payload, Response
@@ -299,13 +300,7 @@ class _Builder:
         (walking the generated document, examples and all, costs more)."""
         roots: list[Any] = []
         for ep in self.design.endpoints:
-            roots.extend(p.schema for p in (*ep.path_params.values(), *ep.filters,
-                                            *ep.query, *ep.headers))
-            if ep.request is not None:
-                roots.append(ep.request.schema)
-            for r in (ep.response, *ep.errors):
-                if r is not None:
-                    roots.extend((r.schema, r.headers))
+            roots.extend(ep.schemas())
             roots.append(ep.openapi)
         roots.extend(w.payload.schema for w in self.design.webhooks if w.payload is not None)
         names = component_refs(roots)
@@ -613,7 +608,7 @@ class _Builder:
         """Headers the project's response defaults put on a response with ``status``."""
         conv = self.design.project.responses
         out: dict[str, Any] = {}
-        if conv.rate_limit is not None and 200 <= status < 500 and not 300 <= status < 400:
+        if conv.rate_limit is not None and status // 100 in (2, 4):
             out["RateLimit"] = self.header_ref("RateLimit")
             out["RateLimit-Policy"] = self.header_ref("RateLimit-Policy")
         if status in (429, 503):
@@ -749,7 +744,7 @@ class _Builder:
             if not names and isinstance(properties, dict):
                 names = [n for n in properties if isinstance(n, str)]
             for name in names:
-                return {"pointer": "/" + name.replace("~", "~0").replace("/", "~1"),
+                return {"pointer": json_pointer((name,)),
                         "detail": "This field is required." if required
                         else "This value is not allowed here."}
             return {"pointer": "", "detail": "The body must be a JSON object."}
@@ -858,8 +853,7 @@ class _Builder:
         names = sorted(self.closure(component_refs(schema)) & set(self.design.schemas))
         if not names or not isinstance(schema, dict):
             return schema
-        base = "#" + "".join("/" + str(p).replace("~", "~0").replace("/", "~1")
-                             for p in (*at, "$defs")) + "/"
+        base = "#" + json_pointer((*at, "$defs")) + "/"
         out = _rewrite_refs(schema, base)
         defs = dict(out.get("$defs") or {})
         for name in names:

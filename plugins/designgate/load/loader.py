@@ -383,9 +383,8 @@ class _Loader:
     @staticmethod
     def _response_defaults(loc: Loc, d: dict[str, Any]) -> m.ResponseDefaults:
         rl, cors = _d(d, "rate_limit"), _d(d, "cors")
-        errors = [x for x in _l(d, "errors") if isinstance(x, int) and not isinstance(x, bool)]
         return m.ResponseDefaults(
-            errors=errors if "errors" in d else [400],
+            errors=_ints(d, "errors") if "errors" in d else [400],
             rate_limit=m.RateLimit(_s(rl, "policy"), _s(rl, "description"))
             if _s(rl, "policy") else None,
             cors_origin=_s(cors, "allow_origin"),
@@ -412,9 +411,8 @@ class _Loader:
                 if status in have or (status == 400 and not ep.takes_input):
                     continue
                 have.add(status)
-                ep.errors.append(m.Response(status, "", "", None, None, False, {},
-                                            where.at(k) if where.has(k) else where,
-                                            inherited=True))
+                ep.errors.append(m.Response.bare(status, where.at(k) if where.has(k) else where,
+                                                 inherited=True))
 
     def _requirements(self, design: m.Design, s: Source) -> None:
         for i, r in _items(s.data, "requirements"):
@@ -552,7 +550,7 @@ class _Loader:
             for j, er in enumerate(_l(e, "errors")):
                 eloc = loc.at("errors", j)
                 if isinstance(er, int) and not isinstance(er, bool):
-                    errors.append(m.Response(er, "", "", None, None, False, {}, eloc))
+                    errors.append(m.Response.bare(er, eloc))
                 elif isinstance(er, dict):
                     errors.append(self._response(er, eloc, 400))
             pag = e.get("pagination")
@@ -589,9 +587,7 @@ class _Loader:
                 deprecated=e.get("deprecated") is True, openapi=_d(e, "openapi"),
                 resource=resource, loc=loc,
                 headers=[self._param(p, loc.at("headers", j)) for j, p in _items(e, "headers")],
-                default_errors=[x for x in _l(e, "default_errors")
-                                if isinstance(x, int) and not isinstance(x, bool)]
-                if "default_errors" in e else None,
+                default_errors=_ints(e, "default_errors") if "default_errors" in e else None,
                 idempotency_key=_s(e, "idempotency_key") or None,
                 concurrency=concurrency,
             ))
@@ -898,7 +894,7 @@ def _implied(ep: m.Endpoint, have: set[int]) -> Iterator[m.Response]:
     for status, where in implied:
         if status not in have:
             have.add(status)
-            yield m.Response(status, "", "", None, None, False, {}, where, inherited=True)
+            yield m.Response.bare(status, where, inherited=True)
 
 
 def _s(d: dict[str, Any], key: str, default: str = "") -> str:
@@ -923,6 +919,10 @@ def _l(d: dict[str, Any], key: str) -> list[Any]:
 
 def _strs(d: dict[str, Any], key: str) -> list[str]:
     return [x for x in _l(d, key) if isinstance(x, str)]
+
+
+def _ints(d: dict[str, Any], key: str) -> list[int]:
+    return [x for x in _l(d, key) if isinstance(x, int) and not isinstance(x, bool)]
 
 
 def _items(d: Any, key: str) -> Iterator[tuple[int, dict[str, Any]]]:

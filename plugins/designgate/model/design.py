@@ -7,6 +7,7 @@ every ``$ref`` normalised to ``#/components/schemas/Name``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -215,8 +216,14 @@ class Response:
     has_example: bool
     headers: dict[str, Any]
     loc: Loc
-    #: Added from the project's ``conventions.responses`` (not written on the endpoint).
+    #: Added from the project's ``conventions.responses`` or implied by the endpoint's own
+    #: settings (not written in its ``errors:``).
     inherited: bool = False
+
+    @classmethod
+    def bare(cls, status: int, loc: Loc, *, inherited: bool = False) -> Response:
+        """A response given by its status code alone (the standard one is generated)."""
+        return cls(status, "", "", None, None, False, {}, loc, inherited=inherited)
 
 
 @dataclass(slots=True)
@@ -293,6 +300,18 @@ class Endpoint:
             self.request or self.filters or self.sorts or self.query or self.path_param_names
             or self.is_list or self.headers or self.idempotency_key
         )
+
+    def schemas(self) -> Iterator[Any]:
+        """Every schema the endpoint writes, as written: its parameters' (path, query,
+        header), its request body's, and its responses' with their header objects."""
+        for p in (*self.path_params.values(), *self.filters, *self.query, *self.headers):
+            yield p.schema
+        if self.request is not None:
+            yield self.request.schema
+        for r in (self.response, *self.errors):
+            if r is not None:
+                yield r.schema
+                yield r.headers
 
     @property
     def writes_item(self) -> bool:

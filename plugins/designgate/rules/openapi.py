@@ -11,20 +11,16 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from designgate.findings import Severity
+from designgate.findings import Severity, json_pointer
 from designgate.generate.jsonschema_tools import component_refs, openapi_errors, schema_errors
 from designgate.generate.openapi import build_openapi
-from designgate.model.design import Design, Endpoint
+from designgate.model.design import Design
 from designgate.model.source import Loc
 from designgate.rules.registry import Hit, register
 
 Path = tuple[str | int, ...]
 
 # --- O001: the document is valid OpenAPI 3.1 ------------------------------------------
-
-
-def _pointer(path: Path) -> str:
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
 def _fallback(design: Design) -> Loc | None:
@@ -66,7 +62,7 @@ def check_openapi_valid(design: Design) -> Iterator[Hit]:
         loc = result.locate(path) or fallback
         if loc is not None:
             yield Hit(loc, f"invalid OpenAPI: {message} (at openapi pointer "
-                      f"{_pointer(path) or '/'})")
+                      f"{json_pointer(path) or '/'})")
     # Event payloads live in `x-events`, which no OpenAPI validator reads: their schemas
     # (named ones that only events use, and inline ones) are checked here.
     components = result.document.get("components", {}).get("schemas", {})
@@ -133,7 +129,7 @@ def check_unused_schemas(design: Design) -> Iterator[Hit]:
         return
     roots: list[Any] = []
     for ep in design.endpoints:
-        roots.extend(_endpoint_schemas(ep))
+        roots.extend(ep.schemas())
         roots.append(ep.openapi)
     for item in (*design.webhooks, *design.events):
         if item.payload is not None:
@@ -157,17 +153,6 @@ def check_unused_schemas(design: Design) -> Iterator[Hit]:
 def _is_problem_override(name: str, design: Design) -> bool:
     """A designed `Problem` replaces the built-in error schema; errors use it implicitly."""
     return name == "Problem" and any(ep.errors for ep in design.endpoints)
-
-
-def _endpoint_schemas(ep: Endpoint) -> Iterator[Any]:
-    for p in (*ep.path_params.values(), *ep.filters, *ep.query):
-        yield p.schema
-    if ep.request is not None:
-        yield ep.request.schema
-    for r in (ep.response, *ep.errors):
-        if r is not None:
-            yield r.schema
-            yield r.headers
 
 
 # --- O004: servers agree with the base path ------------------------------------------------
