@@ -165,3 +165,83 @@ def test_e004_query_parameter_without_example(design: Path) -> None:
     f = assert_finding(check(design), "E004", API,
                        line_in(design, "getNote", "- name: fields"))
     assert "query parameter 'fields'" in f.message
+
+
+# --- E003: jsonschema-rs decides, python-jsonschema explains ----------------------------------
+#
+# jsonschema-rs only answers "does it fit?"; a "no" goes to python-jsonschema for the message.
+# Each case below is one where python-jsonschema finds an error: the fast path must not hide it.
+
+COMPONENTS = {
+    "Count": {"type": "integer", "format": "int32"},
+    "Big": {"type": "integer", "format": "int64", "maximum": 10},
+    "Tagged": {"type": "object", "properties": {
+        "example": {"$ref": "#/components/schemas/Count"},   # a property called `example`
+        "enum": {"type": "string", "format": "uuid"},        # ... and one called `enum`
+    }},
+    "Choice": {"enum": [{"$ref": "#/components/schemas/Count"}, "plain"]},  # data, not a ref
+}
+MISFITS = [
+    ({"$ref": "#/components/schemas/Count"}, 2**31),
+    ({"$ref": "#/components/schemas/Count"}, -(2**31) - 1),
+    ({"type": "integer", "format": "int32", "minimum": -5}, -6),
+    ({"type": "integer", "format": "int64"}, 2**63),
+    ({"$ref": "#/components/schemas/Big"}, 11),
+    ({"$ref": "#/components/schemas/Tagged"}, {"example": 2**40}),
+    ({"$ref": "#/components/schemas/Tagged"}, {"enum": "not-a-uuid"}),
+    ({"$ref": "#/components/schemas/Choice"}, {"$ref": "#/components/schemas/Other"}),
+    ({"type": "string", "format": "date-time"}, "yesterday"),
+    ({"type": "string", "format": "date"}, "2026-02-30"),
+    ({"type": "string", "format": "email"}, "nobody"),
+    ({"type": "string", "format": "ipv4"}, "300.1.1.1"),
+    ({"type": "string", "pattern": "^[a-z]+$"}, "Abc"),
+    ({"type": "array", "items": {"$ref": "#/components/schemas/Count"}, "maxItems": 1}, [1, 2]),
+    ({"type": "object", "properties": {"n": {"$ref": "#/components/schemas/Count"}},
+      "additionalProperties": False}, {"n": 1, "m": 2}),
+]
+
+
+def _python_only(schema: object, instance: object) -> list[str]:
+    from designgate.generate.jsonschema_tools import _python_validator
+
+    root = _python_validator({"components": {"schemas": COMPONENTS}})
+    return sorted(e.message for e in root.evolve(schema=schema).iter_errors(instance))
+
+
+def test_e003_every_misfit_python_jsonschema_finds_is_reported() -> None:
+    from designgate.generate.jsonschema_tools import ExampleValidator
+
+    validator = ExampleValidator(COMPONENTS)
+    for schema, instance in MISFITS:
+        expected = _python_only(schema, instance)
+        assert expected, (schema, instance)  # the case is a real misfit
+        assert sorted(e.message for e in validator.errors(schema, instance)) == expected, \
+            (schema, instance)
+
+
+def test_e003_fitting_examples_need_no_python_jsonschema() -> None:
+    from designgate.generate.jsonschema_tools import ExampleValidator
+
+    validator = ExampleValidator(COMPONENTS)
+    fits = [({"$ref": "#/components/schemas/Count"}, 2**31 - 1),
+            ({"$ref": "#/components/schemas/Tagged"}, {"example": 3, "enum": str(UUID_TEXT)}),
+            ({"$ref": "#/components/schemas/Choice"}, "plain")]
+    for schema, instance in fits:
+        assert validator.errors(schema, instance) == []
+    assert validator._root is None  # python-jsonschema was never asked
+
+
+UUID_TEXT = "6f1c1c56-3f7e-4b55-9a59-1f2d3c4b5a69"
+
+
+def test_e003_int32_example_out_of_range_through_a_named_schema(design: Path) -> None:
+    edit(design / "schemas" / "notes.yaml",
+         "      tag: {type: string, maxLength: 40, description: Optional tag.}\n",
+         "      tag: {type: string, maxLength: 40, description: Optional tag.}\n"
+         "      rank: {type: integer, format: int32, minimum: 0, description: Order.}\n", count=1)
+    in_endpoint(design, "createNote",
+                '      example: {title: Groceries, body: "Milk, eggs.", tag: home}\n',
+                '      example: {title: Groceries, body: "Milk, eggs.", tag: home,'
+                ' rank: 4294967296}\n')
+    f = assert_finding(check(design), "E003", API, line_in(design, "createNote", "rank:"))
+    assert "4294967296 is not a 'int32'" in f.message and "(at /rank)" in f.message

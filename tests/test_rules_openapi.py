@@ -89,6 +89,19 @@ def test_o001_default_that_does_not_fit(design: Path) -> None:
     assert "3 is not of type 'string'" in f.message
 
 
+
+def test_o001_int32_default_out_of_range(design: Path) -> None:
+    # jsonschema-rs decides first; it knows no int32, so the bounds must be passed on to it.
+    edit(design / "schemas" / "notes.yaml",
+         "      tag: {type: string, maxLength: 40, description: Optional tag.}\n  NotePatch:",
+         "      tag: {type: string, maxLength: 40, description: Optional tag.}\n"
+         "      rank: {type: integer, format: int32, default: 2147483648, description: Order.}\n"
+         "  NotePatch:")
+    schemas = design / "schemas" / "notes.yaml"
+    f = assert_finding(check(design), "O001", SCHEMAS, line_of(schemas, "default: 2147483648"))
+    assert "2147483648 is not a 'int32'" in f.message
+
+
 INTEGRATIONS = """\
 kind: integrations
 webhooks:

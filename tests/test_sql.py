@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -26,14 +27,46 @@ MIGRATIONS = "design/migrations.yaml"
 AUTH = "design/auth.yaml"
 
 
-def test_every_generated_statement_of_the_example_parses() -> None:
+def _example_statements() -> list[sql.Sql]:
+    """Every statement `build` writes for the bundled example."""
     design = load_design(REPO / "design").design
     statements = [*sql.schema_statements(design), *sql.rls_statements(design)]
     for m in design.migrations:
         ms = sql.migration_sql(design, m)
         statements += [s for s in (*ms.up, *ms.down) if not s.comment_only]
+    return statements
+
+
+def test_every_generated_statement_of_the_example_parses() -> None:
+    statements = _example_statements()
     assert len(statements) > 200
     assert [s.text[:60] for s in statements if parse_error(s.text)] == []
+
+
+STATEMENT_COUNTS = [
+    "select 1", "select 1; select 2", ";", "select 1;;select 2;", "-- only a comment",
+    "CREATE SCHEMA s CREATE TABLE t (a int) CREATE VIEW v AS SELECT 1",
+    "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO u VALUES (1); DELETE FROM u)",
+    "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END",
+    "EXPLAIN ANALYZE SELECT 1", "PREPARE p AS SELECT 1", "COPY (select 1) TO STDOUT",
+    "DO $$ BEGIN PERFORM 1; PERFORM 2; END $$", "CREATE TABLE x AS SELECT 1",
+    # design text that spells the marker the count looks for
+    """select '{"stmt":1}', '{"stmt":{"stmt":'""", 'select 1 as "{""stmt"":"',
+    "select $q${\"stmt\":$q$; select 2", "select 1 /* {\"stmt\": */",
+]
+
+
+@pytest.mark.parametrize("text", STATEMENT_COUNTS)
+def test_statement_count_is_the_number_of_parsed_statements(text: str) -> None:
+    tree = sql.parse_tree(text)
+    assert tree is not None
+    assert sql.statement_count(text) == len(json.loads(tree)["stmts"])
+
+
+def test_statement_count_of_every_generated_statement_of_the_example() -> None:
+    counts = {s.text: sql.statement_count(s.text) for s in _example_statements()}
+    assert counts == {t: len(json.loads(sql.parse_tree(t) or "{}")["stmts"]) for t in counts}
+    assert set(counts.values()) == {1}
 
 
 def test_schema_sql_creates_the_extensions_the_migrations_create(design: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from designgate.collector import collector_eased
 from designgate.findings import Finding, Severity
 from designgate.load.loader import LoadResult, load_design
 from designgate.model.design import Design, Waiver
@@ -37,7 +38,12 @@ def check_design(
     design_dir: str | os.PathLike[str], root: str | os.PathLike[str] | None = None
 ) -> Report:
     """Load ``design_dir`` and run every rule. Raises ``DesignLoadError`` only."""
-    return run_checks(load_design(design_dir, root))
+    with collector_eased() as freeze:
+        loaded = load_design(design_dir, root)
+        freeze()  # what was loaded lives until the check ends
+        return run_checks(loaded)
+
+
 
 
 def run_checks(loaded: LoadResult) -> Report:

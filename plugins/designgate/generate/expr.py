@@ -18,7 +18,7 @@ Node = dict[str, Any]
 
 
 @lru_cache(maxsize=4096)
-def _tree(text: str) -> str | None:
+def _tree(text: str) -> Node | None:
     from pglast.parser import ParseError, parse_sql_json
 
     if fragments.problem("expression", text) is not None:
@@ -27,15 +27,17 @@ def _tree(text: str) -> str | None:
         tree = json.loads(parse_sql_json(f"SELECT (\n{text}\n)"))
     except ParseError:  # pragma: no cover - the fragment check parsed it already
         return None
-    return json.dumps(tree["stmts"][0]["stmt"]["SelectStmt"]["targetList"][0]["ResTarget"]["val"])
+    node: Node = tree["stmts"][0]["stmt"]["SelectStmt"]["targetList"][0]["ResTarget"]["val"]
+    return node
 
 
 def tree(text: str | None) -> Node | None:
-    """The expression's parse node, or None when it is not one expression."""
-    if not text:
-        return None
-    raw = _tree(text)
-    return json.loads(raw) if raw is not None else None
+    """The expression's parse node, or None when it is not one expression.
+
+    The node is shared by every caller that asks for the same text (a design repeats its
+    policy expressions hundreds of times): read it, never change it (``specialize`` copies).
+    """
+    return _tree(text) if text else None
 
 
 def kind(node: Any) -> str:
@@ -242,8 +244,19 @@ def function_name(node: Any) -> str:
 
 
 def calls(node: Any, *, into_sublinks: bool = True) -> list[Node]:
-    """The FuncCall nodes of the expression."""
-    return [n for n in walk(node, into_sublinks=into_sublinks) if "FuncCall" in n]
+    """The FuncCall nodes of the expression (a list of its own; the nodes are shared)."""
+    key = (id(node), into_sublinks)
+    hit = _CALLS.get(key)
+    if hit is None or hit[0] is not node:
+        if len(_CALLS) > 8192:
+            _CALLS.clear()
+        found = [n for n in walk(node, into_sublinks=into_sublinks) if "FuncCall" in n]
+        hit = _CALLS[key] = (node, found)
+    return list(hit[1])
+
+
+#: ``calls`` by node identity (the node kept, so its id cannot be reused meanwhile).
+_CALLS: dict[tuple[int, bool], tuple[Any, list[Node]]] = {}
 
 
 def setting_name(call: Node) -> str | None:

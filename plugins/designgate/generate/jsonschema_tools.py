@@ -4,7 +4,8 @@ Payload schemas are plain JSON Schema 2020-12 dicts whose only references are
 ``#/components/schemas/Name`` (the loader normalises every ``$ref``). Examples are validated
 against them with one validator whose root document is ``{"components": {"schemas": ...}}``,
 so those references resolve without copying any schema; per-schema validators are derived
-from it with ``evolve`` and cached by schema identity.
+from it with ``evolve`` and cached by schema identity. jsonschema-rs decides first whether an
+example fits (microseconds); python-jsonschema explains only the ones that do not.
 """
 
 from __future__ import annotations
@@ -15,17 +16,21 @@ import os
 import re
 from collections.abc import Iterator
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import UnknownType, ValidationError
-from jsonschema.validators import validator_for
-from jsonschema_specifications import REGISTRY as JSON_SCHEMA_SPECS
-from referencing import Registry
-from referencing.exceptions import NoSuchResource, Unresolvable
-
 from designgate.load.refs import COMPONENT_PREFIX
+
+if TYPE_CHECKING:
+    from jsonschema import FormatChecker
+    from jsonschema.exceptions import ValidationError
+    from referencing import Registry
+
+    from designgate.model.design import Design
+
+# python-jsonschema (with referencing, attrs, rpds) is imported on first use: jsonschema-rs
+# decides whether a value is valid, and only an invalid one needs python-jsonschema's
+# explanation — a clean design is checked without importing it.
 
 #: Keywords whose value is one subschema.
 _ONE = (
@@ -42,20 +47,32 @@ DATA_KEYWORDS = frozenset(("example", "examples", "const", "default", "enum"))
 #: A path template parameter: `{name}`. Not `string.Formatter`, which raises on a lone brace.
 _PATH_PARAM = re.compile(r"\{([^{}]+)\}")
 
-#: What a broken schema can raise while an example is validated against it. The schema
-#: itself is reported by the OpenAPI rule (O001); the example check just skips it.
-SCHEMA_FAILURES = (UnknownType, Unresolvable, re.error, TypeError, AttributeError, ValueError,
-                   KeyError, IndexError, RecursionError)
+
+@cache
+def schema_failures() -> tuple[type[BaseException], ...]:
+    """What a broken schema can raise while a value is validated against it. The schema
+    itself is reported by the OpenAPI rule (O001); the example check just skips it."""
+    from jsonschema.exceptions import UnknownType
+    from referencing.exceptions import Unresolvable
+
+    return (UnknownType, Unresolvable, re.error, TypeError, AttributeError, ValueError,
+            KeyError, IndexError, RecursionError)
 
 
 def _refuse(uri: str) -> Any:
+    from referencing.exceptions import NoSuchResource
+
     raise NoSuchResource(ref=uri)
 
 
-#: Every Python validator gets this registry: the JSON Schema meta-schemas resolve (jsonschema
-#: adds them), anything else is unresolvable. Without it jsonschema falls back to fetching
-#: unknown URIs over the network — and a design must never make the tool do that.
-OFFLINE_REGISTRY: Registry[Any] = Registry(retrieve=_refuse)
+@cache
+def offline_registry() -> Registry[Any]:
+    """The registry every Python validator gets: the JSON Schema meta-schemas resolve
+    (jsonschema adds them), anything else is unresolvable. Without it jsonschema falls back to
+    fetching unknown URIs over the network — and a design must never make the tool do that."""
+    from referencing import Registry
+
+    return Registry(retrieve=_refuse)
 
 
 def _int_range(bits: int) -> Any:
@@ -67,11 +84,24 @@ def _int_range(bits: int) -> Any:
     return check
 
 
-#: JSON Schema 2020-12 formats plus the OpenAPI ones with a checkable meaning.
-FORMAT_CHECKER = FormatChecker()
-FORMAT_CHECKER.checkers.update(Draft202012Validator.FORMAT_CHECKER.checkers)
-FORMAT_CHECKER.checks("int32")(_int_range(32))
-FORMAT_CHECKER.checks("int64")(_int_range(64))
+@cache
+def format_checker() -> FormatChecker:
+    """JSON Schema 2020-12 formats plus the OpenAPI ones with a checkable meaning."""
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    checker = FormatChecker()
+    checker.checkers.update(Draft202012Validator.FORMAT_CHECKER.checkers)
+    checker.checks("int32")(_int_range(32))
+    checker.checks("int64")(_int_range(64))
+    return checker
+
+
+def _python_validator(schema: Any) -> Any:
+    """A python-jsonschema 2020-12 validator of ``schema``: formats asserted, offline."""
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(schema, format_checker=format_checker(),
+                                registry=offline_registry())
 
 
 def subschemas(schema: Any, path: tuple[str | int, ...] = ()) -> Iterator[
@@ -116,6 +146,20 @@ def component_refs(schema: Any) -> set[str]:
     return out
 
 
+def named_refs(design: Design, name: str) -> frozenset[str]:
+    """``component_refs`` of the design's named schema ``name`` (none when there is no such
+    schema), worked out once per design: every closure over the named schemas asks again."""
+    table = design.cache.get("named_refs")
+    if table is None:
+        table = design.cache["named_refs"] = {}
+    refs = table.get(name)
+    if refs is None:
+        ns = design.schemas.get(name)
+        refs = table[name] = frozenset(component_refs(ns.schema)) if ns is not None \
+            else frozenset()
+    return refs
+
+
 def one_line(text: str, limit: int = 160) -> str:
     """Collapse whitespace to one line and cut it at ``limit`` characters."""
     flat = " ".join(str(text).split())
@@ -129,13 +173,12 @@ class ExampleValidator:
     """
 
     def __init__(self, components: dict[str, Any]) -> None:
-        self._root = Draft202012Validator(
-            {"components": {"schemas": components}},
-            format_checker=FORMAT_CHECKER,
-            registry=OFFLINE_REGISTRY,
-        )
+        self._root: Any = None  # python-jsonschema's, built when an example does not fit
+        self._components = components
+        self._registry: Any = None  # jsonschema-rs's, built on first use
+        self._last: tuple[Any, Any] = (None, None)  # (schema, its jsonschema-rs validator)
         # Keep the schema objects alive: the cache is keyed by their identity.
-        self._cache: dict[int, tuple[Any, Any]] = {}
+        self._cache: dict[int, list[Any]] = {}
         # Named schemas that are not valid schemas (rule O001), or use one: an example
         # checked against them would only produce noise.
         refs = {name: component_refs(s) for name, s in components.items()}
@@ -146,25 +189,113 @@ class ExampleValidator:
             grew = bool(more)
             self._broken |= more
 
-    def _validator(self, schema: Any) -> Any:
+    def _validators(self, schema: Any) -> list[Any]:
+        """[``schema``, usable, python-jsonschema validator or None until asked for]; not
+        usable when the schema is broken."""
         hit = self._cache.get(id(schema))
         if hit is None or hit[0] is not schema:
             usable = not (component_refs(schema) & self._broken) and not schema_errors(schema)
-            hit = (schema, self._root.evolve(schema=schema) if usable else None)
-            self._cache[id(schema)] = hit
-        return hit[1]
+            hit = self._cache[id(schema)] = [schema, usable, None]
+        return hit
+
+    def _fits(self, schema: Any, instance: Any) -> bool:
+        """Whether jsonschema-rs finds ``instance`` valid (False: it does not, or cannot say).
+
+        Only the last schema's compiled validator is kept: the examples of one schema come
+        one after another, and a compiled validator of each of a large design's thousands of
+        schemas would hold tens of megabytes.
+        """
+        if self._last[0] is not schema:
+            self._last = (schema, self._fast(schema))
+        fast = self._last[1]
+        if fast is None:
+            return False
+        try:
+            return bool(fast.is_valid(instance))
+        except (ValueError, TypeError, OverflowError):
+            return False  # not plain JSON (a non-string key, a huge number...): the slow path
+
+    def _fast(self, schema: Any) -> Any:
+        """The jsonschema-rs validator of ``schema``, or None (then python-jsonschema decides).
+
+        It is only ever asked "does the example fit?": a "no" goes to python-jsonschema for the
+        message, so where jsonschema-rs is the stricter of the two it cannot add a finding.
+        Where it is the laxer one, it is the one JSON Schema agrees with: a `pattern` (and a
+        `format: regex` value) is an ECMA-262 regex, which it reads as such and Python's `re`
+        does not (`(?<name>x)`). The formats python-jsonschema checks beyond JSON Schema's
+        (`int32`, `int64`) become the bounds they stand for; tests/test_rules_examples.py
+        holds the cases where python-jsonschema finds a misfit.
+        """
+        try:
+            import jsonschema_rs as rs
+        except ImportError:  # pragma: no cover - a platform without its wheel
+            return None
+        if self._registry is None:
+            try:
+                copied = {"components": {"schemas": _rust_copy(self._components, "")}}
+                self._registry = rs.Registry([(_COMPONENTS_URI, copied)])
+            except Exception:  # named schemas it cannot take: python-jsonschema decides all
+                self._registry = False
+        if self._registry is False:
+            return None
+        try:
+            return rs.validator_for(_rust_copy(schema, _COMPONENTS_URI), registry=self._registry,
+                                    validate_formats=True, retriever=_no_network)
+        except Exception:  # any schema it cannot compile: the slow path decides
+            return None
 
     def errors(self, schema: Any, instance: Any) -> list[ValidationError]:
         """Validation errors of ``instance`` (empty when it fits or the schema is broken)."""
         if schema is True or schema == {}:
             return []
-        validator = self._validator(schema)
-        if validator is None:
+        hit = self._validators(schema)
+        _, usable, validator = hit
+        if not usable or self._fits(schema, instance):
             return []
+        if validator is None:
+            if self._root is None:
+                self._root = _python_validator({"components": {"schemas": self._components}})
+            validator = hit[2] = self._root.evolve(schema=schema)
         try:
             return sorted(validator.iter_errors(instance), key=_error_order)
-        except SCHEMA_FAILURES:
+        except schema_failures():
             return []
+
+
+#: Where the named schemas live for jsonschema-rs (a URI of its registry, never fetched).
+_COMPONENTS_URI = "urn:designgate:components"
+#: OpenAPI's integer formats as the bounds they assert (python-jsonschema checks them above).
+_INT_BOUNDS = {"int32": (-(1 << 31), (1 << 31) - 1), "int64": (-(1 << 63), (1 << 63) - 1)}
+
+
+def _rust_copy(node: Any, ref_base: str, names: bool = False) -> Any:
+    """A copy of a schema for jsonschema-rs: ``#/components/schemas/`` references prefixed
+    with ``ref_base`` (so they reach the registry), `int32` / `int64` written as bounds too.
+    ``names``: ``node`` maps names to schemas (``properties``...), so its keys are not
+    keywords. Data keywords (examples, enums...) are kept as they are."""
+    if isinstance(node, list):
+        return [_rust_copy(x, ref_base) for x in node]
+    if not isinstance(node, dict):
+        return node
+    if names:
+        return {k: _rust_copy(v, ref_base) for k, v in node.items()}
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in DATA_KEYWORDS:
+            out[key] = value
+        elif key == "$ref" and ref_base and isinstance(value, str) \
+                and value.startswith(COMPONENT_PREFIX):
+            out[key] = ref_base + value
+        else:
+            out[key] = _rust_copy(value, ref_base, key in _MAP)
+    fmt = out.get("format")
+    bounds = _INT_BOUNDS.get(fmt) if isinstance(fmt, str) else None
+    if bounds is not None:
+        low, high = out.get("minimum"), out.get("maximum")
+        numeric = (int, float)
+        out["minimum"] = max(low, bounds[0]) if isinstance(low, numeric) else bounds[0]
+        out["maximum"] = min(high, bounds[1]) if isinstance(high, numeric) else bounds[1]
+    return out
 
 
 def _error_order(err: ValidationError) -> tuple[str, str]:
@@ -220,26 +351,43 @@ def _no_network(uri: str) -> Any:
 class _PyMeta:
     """Meta-schema validation with python-jsonschema (the fallback)."""
 
-    def __init__(self, schema_id: str, registry: Any, format_checker: Any) -> None:
+    def __init__(self, schema_id: str, resources: list[tuple[str, Any]], formats: bool) -> None:
+        from jsonschema import Draft202012Validator
+        from jsonschema_specifications import REGISTRY
+
         # A tiny root that references the (pre-crawled) meta-schema: a validator whose root
         # *is* the meta-schema re-crawls it on every `$dynamicRef`.
+        registry = _crawled(REGISTRY, tuple(resources))
         self.validator = Draft202012Validator({"$ref": schema_id}, registry=registry,
-                                              format_checker=format_checker)
+                                              format_checker=format_checker() if formats
+                                              else None)
 
     def errors(self, instance: Any) -> Iterator[tuple[Path, str]]:
         for err in self.validator.iter_errors(instance):
             yield tuple(err.absolute_path), _py_message(err)
 
 
+_CRAWLED: dict[tuple[int, tuple[str, ...]], Any] = {}
+
+
+def _crawled(base: Any, resources: tuple[tuple[str, Any], ...]) -> Any:
+    """``base`` with ``resources`` added, crawled once per process."""
+    key = (id(base), tuple(uri for uri, _ in resources))
+    if key not in _CRAWLED:
+        _CRAWLED[key] = base.with_contents(list(resources)).crawl()
+    return _CRAWLED[key]
+
+
 class _RsMeta:
     """Meta-schema validation with jsonschema-rs (compiled once, microseconds per schema)."""
 
     def __init__(self, rs: Any, schema: Any, resources: list[tuple[str, Any]],
-                 fallback: _PyMeta) -> None:
+                 fallback: Any) -> None:
         registry = rs.Registry(resources, retriever=_no_network)
         self.validator = rs.validator_for(schema, registry=registry, validate_formats=True,
                                           retriever=_no_network)
-        self.fallback = fallback
+        self._fallback = fallback  # () -> _PyMeta, built only for a value it cannot take
+        self._slow: _PyMeta | None = None
 
     def errors(self, instance: Any) -> Iterator[tuple[Path, str]]:
         try:
@@ -247,7 +395,9 @@ class _RsMeta:
                      for e in self.validator.iter_errors(instance)]
         except (ValueError, TypeError, OverflowError):
             # Not plain JSON (a non-string key, a huge number...): the slow path copes.
-            yield from self.fallback.errors(instance)
+            if self._slow is None:
+                self._slow = self._fallback()
+            yield from self._slow.errors(instance)
             return
         yield from found
 
@@ -304,15 +454,19 @@ def _meta_validators(rust: bool = True) -> tuple[Any, Any]:
     vocabulary = _package_json("openapi_schema_validator", "schemas", "oas3.1", "vocabularies",
                                "base")
     oas = [(s["$id"], s) for s in (document_schema, dialect, vocabulary)]
-    registry = JSON_SCHEMA_SPECS.with_contents(oas).crawl()
-    py_doc = _PyMeta(_DOCUMENT_SCHEMA_ID, registry, None)
-    py_dialect = _PyMeta(OAS31_BASE_DIALECT_ID, registry, FORMAT_CHECKER)
+
+    def py_doc() -> _PyMeta:
+        return _PyMeta(_DOCUMENT_SCHEMA_ID, oas, formats=False)
+
+    def py_dialect() -> _PyMeta:
+        return _PyMeta(OAS31_BASE_DIALECT_ID, oas, formats=True)
+
     try:
         if not rust:
             raise ImportError("python-jsonschema asked for")
         import jsonschema_rs
     except ImportError:
-        return py_doc, py_dialect
+        return py_doc(), py_dialect()
     return (_RsMeta(jsonschema_rs, document_schema, [], py_doc),
             _RsMeta(jsonschema_rs, dialect, oas[1:], py_dialect))
 
@@ -336,6 +490,20 @@ def openapi_errors(doc: Any, *, rust: bool = True) -> list[tuple[Path, str]]:
 def schema_errors(schema: Any, *, rust: bool = True) -> list[tuple[Path, str]]:
     """Errors of one Schema Object against the OpenAPI 3.1 schema dialect."""
     return list(_meta_validators(rust)[1].errors(schema))
+
+
+def _surely_valid(schema: dict[str, Any], value: Any) -> bool:
+    """Whether jsonschema-rs finds ``value`` valid against ``schema``, a schema without
+    references (one with them, or one it cannot take, goes to python-jsonschema)."""
+    if "$ref" in json.dumps(schema, default=str):
+        return False
+    try:
+        import jsonschema_rs as rs
+
+        return bool(rs.validator_for(_rust_copy(schema, ""), validate_formats=True,
+                                     retriever=_no_network).is_valid(value))
+    except Exception:  # not plain JSON, a pattern it cannot compile...: the slow path decides
+        return False
 
 
 class _SpecCheck:
@@ -388,6 +556,8 @@ class _SpecCheck:
         references and are skipped.
         """
         reported = {p for p, m in self.errors if m.startswith("Unresolvable reference")}
+        # Whether a reference resolves depends on its text only: each is followed once.
+        resolves: set[str] = set()
         # Paths are kept as (parent, key) links and spelled out only for a reference.
         stack: list[tuple[Any, Any]] = [(None, self.doc)]
         while stack:
@@ -397,10 +567,10 @@ class _SpecCheck:
                              if isinstance(x, (dict, list)))
                 continue
             ref = node.get("$ref")
-            if isinstance(ref, str):
+            if isinstance(ref, str) and ref not in resolves:
                 path = _spell(link)
-                if (*path, "$ref") not in reported:
-                    self.resolve(path, node)
+                if (*path, "$ref") not in reported and self.resolve(path, node) is not None:
+                    resolves.add(ref)
             in_examples = link is not None and link[0] is not None and link[0][1] == "examples"
             for key, value in node.items():
                 if not isinstance(value, (dict, list)) or key in _DATA_VALUES:
@@ -504,6 +674,9 @@ class _SpecCheck:
         if resolved is None:
             return
         at, response = resolved
+        if id(response) in self.visited:  # a shared (referenced) response: checked once
+            return
+        self.visited.add(id(response))
         for ct, media in (response.get("content") or {}).items():
             if isinstance(media, dict) and "schema" in media:
                 self.schema((*at, "content", ct, "schema"), media["schema"])
@@ -562,12 +735,14 @@ class _SpecCheck:
         if dialect == OAS31_BASE_DIALECT_ID:
             yield from self.dialect_meta.errors(value)
             return
+        from jsonschema.validators import validator_for
+
         cls = validator_for({"$schema": dialect}, default=None) \
             if isinstance(dialect, str) else None
         if cls is None:
             yield (), f"Unknown JSON Schema dialect: {dialect!r}"
             return
-        meta = cls(cls.META_SCHEMA, format_checker=FORMAT_CHECKER, registry=OFFLINE_REGISTRY)
+        meta = cls(cls.META_SCHEMA, format_checker=format_checker(), registry=offline_registry())
         for err in meta.iter_errors(value):
             yield tuple(err.absolute_path), _py_message(err)
 
@@ -600,16 +775,14 @@ class _SpecCheck:
             key = None
         found = self.default_errors.get(key) if key is not None else None
         if found is None:
-            found = []
-            validator = Draft202012Validator(
-                {**value, "components": (self.doc.get("components") or {})},
-                format_checker=FORMAT_CHECKER,
-                registry=OFFLINE_REGISTRY,
-            )
+            found = [] if _surely_valid(value, default) else None
+        if found is None:
+            validator = _python_validator(
+                {**value, "components": (self.doc.get("components") or {})})
             try:
                 found = [(tuple(e.absolute_path), _py_message(e))
                          for e in validator.iter_errors(default)]
-            except SCHEMA_FAILURES:
+            except schema_failures():
                 found = []
             if key is not None:
                 self.default_errors[key] = found

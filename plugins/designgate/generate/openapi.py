@@ -21,7 +21,7 @@ from http import HTTPStatus
 from typing import Any
 
 from designgate.findings import json_pointer
-from designgate.generate.jsonschema_tools import DATA_KEYWORDS, component_refs
+from designgate.generate.jsonschema_tools import DATA_KEYWORDS, component_refs, named_refs
 from designgate.load.refs import COMPONENT_PREFIX
 from designgate.model.design import Body, Design, Endpoint, Param, Payload, Response
 from designgate.model.source import Loc
@@ -837,9 +837,7 @@ class _Builder:
             if name in out:
                 continue
             out.add(name)
-            named = self.design.schemas.get(name)
-            if named is not None:
-                todo.extend(component_refs(named.schema) - out)
+            todo.extend(named_refs(self.design, name) - out)
         return out
 
     def bundle(self, schema: Any, at: Path) -> Any:

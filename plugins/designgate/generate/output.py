@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from designgate.collector import collector_eased
 from designgate.generate.openapi import build_openapi
 from designgate.generate.traceability import build_traceability
 from designgate.model.design import Design
@@ -105,11 +106,13 @@ def write_outputs(design: Design, out_dir: str | os.PathLike[str], *,
         out.mkdir(parents=True, exist_ok=True)
         _write(out / MARKER, _MARKER_TEXT)
         written = []
-        for name, produce in artifacts(design, withheld).items():
-            path = out / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _write(path, produce())
-            written.append(path)
+        with collector_eased() as freeze:
+            freeze()  # the design: it outlives every artifact
+            for name, produce in artifacts(design, withheld).items():
+                path = out / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                _write(path, produce())
+                written.append(path)
         # SQL of an earlier build that this one did not write: a migration gone or renamed,
         # or all of it when the generator refused the design's SQL.
         for name in ("schema.sql", "rls.sql"):

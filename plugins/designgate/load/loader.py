@@ -824,6 +824,8 @@ class _Loader:
 
     def _waivers(self, design: m.Design, s: Source) -> None:
         """Collect ``waivers:`` lists wherever the format allows them."""
+        if "waivers" not in s.doc.keys:
+            return
         stack: list[tuple[Any, tuple[str | int, ...]]] = [(s.data, ())]
         while stack:
             node, ptr = stack.pop()

@@ -26,6 +26,8 @@ from designgate.model.source import Loc, Source
 
 COMPONENT_PREFIX = "#/components/schemas/"
 _DYNAMIC_REFS = ("$dynamicRef", "$recursiveRef")
+#: Keywords whose value is data, not a schema: kept as written.
+_DATA_KEYS = frozenset(("example", "examples", "const", "default", "enum"))
 _REMOTE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*:|//)")
 
 Report = Callable[[str, Loc, str], None]  # (rule id, where, message)
@@ -72,34 +74,41 @@ class RefResolver:
 
     # -- internals -------------------------------------------------------------------------
 
-    def _walk(self, value: Any, loc: Loc, seen: Seen, *, schema: bool) -> Any:
+    def _walk(self, value: Any, loc: Loc, seen: Seen, *, schema: bool,
+              sub: Pointer = ()) -> Any:
+        # ``loc.at(*sub)`` is where ``value`` is; it is only built for a report or a file
+        # reference (a schema has a node per keyword, and nearly all of them are fine).
         if seen and isinstance(value, (dict, list)):
             self._budget -= 1
         if isinstance(value, list):
-            return [self._walk(v, loc.at(i), seen, schema=schema) for i, v in enumerate(value)]
+            return [self._walk(v, loc, seen, schema=schema, sub=(*sub, i))
+                    for i, v in enumerate(value)]
         if not isinstance(value, dict):
             return value
         out: dict[str, Any] = {}
-        for key, sub in value.items():
-            if key == "$ref" and isinstance(sub, str) and schema:
+        for key, inner in value.items():
+            if key == "$ref" and isinstance(inner, str) and schema:
                 continue
-            if key in _DYNAMIC_REFS and schema and not (isinstance(sub, str) and sub.startswith("#")):
+            if key in _DYNAMIC_REFS and schema and not (
+                    isinstance(inner, str) and inner.startswith("#")):
                 # Only anchors inside the schema are followed; anything else would be fetched.
-                self.report("L008", loc.at(key), f"{key} '{sub}' is not a '#anchor' in this "
-                            "schema; designgate never fetches — use a local anchor or a $ref "
-                            "to a file in design/")
+                self.report("L008", loc.at(*sub, key), f"{key} '{inner}' is not a '#anchor' "
+                            "in this schema; designgate never fetches — use a local anchor or "
+                            "a $ref to a file in design/")
                 continue
             # `example(s)`, `const`, `default`, `enum` hold data, not schemas.
-            data_key = key in ("example", "examples", "const", "default", "enum")
-            out[key] = sub if data_key else self._walk(sub, loc.at(key), seen, schema=schema)
-        ref = value.get("$ref")
-        rloc = loc.at("$ref")
-        if schema and "$ref" in value and not isinstance(ref, str):
+            if key in _DATA_KEYS or not isinstance(inner, (dict, list)):
+                out[key] = inner
+            else:
+                out[key] = self._walk(inner, loc, seen, schema=schema, sub=(*sub, key))
+        if not schema or "$ref" not in value:
+            return out
+        ref = value["$ref"]
+        rloc = loc.at(*sub, "$ref")
+        if not isinstance(ref, str):
             self.report("L010", rloc, "$ref must be a string: a file path and/or a "
                         "'#/json/pointer'")
             del out["$ref"]
-            return out
-        if not (schema and isinstance(ref, str)):
             return out
         if ref.startswith(COMPONENT_PREFIX):
             name = unquote(ref[len(COMPONENT_PREFIX) :])

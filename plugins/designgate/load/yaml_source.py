@@ -64,6 +64,9 @@ class YamlDocument:
     spans: dict[Pointer, tuple[int, int]] = field(default_factory=dict)
     key_spans: dict[Pointer, tuple[int, int]] = field(default_factory=dict)
     problems: list[YamlProblem] = field(default_factory=list)
+    #: Every mapping key the file writes, at any depth (a reader that looks for one key
+    #: skips the files without it).
+    keys: set[str] = field(default_factory=set)
 
     def position(self, pointer: Pointer, *, key: bool = False) -> tuple[int, int]:
         """Line/column of ``pointer``; falls back to the nearest ancestor that has one."""
@@ -178,6 +181,7 @@ def _build(text: str, doc: YamlDocument) -> None:
     documents = 0
     root_set = False
     top: _Frame | None = None  # stack[-1], kept in a local
+    keys_add = doc.keys.add
     loader = _Loader(text)
     get_event = loader.get_event
     try:
@@ -191,13 +195,21 @@ def _build(text: str, doc: YamlDocument) -> None:
             col = mark.column + 1
             if cls is _Scalar:
                 if top is not None and top.key is None and top.is_map:
-                    _set_key(top, event.value, line, col, doc)
+                    raw = event.value
+                    if raw in top.value:
+                        _set_key(top, raw, line, col, doc)  # a duplicate (or a second `<<`)
+                    else:
+                        top.key = raw
+                        top.key_pos = (line, col)
+                        keys_add(raw)
                     if event.anchor:
-                        anchors[event.anchor] = (event.value, 1)
+                        anchors[event.anchor] = (raw, 1)
                     continue
                 style = event.style
                 if event.tag is None and not style and event.implicit[0]:
-                    value = resolve_plain(event.value)
+                    value = event.value
+                    if not value or value[0] in _NON_STRING_STARTS:  # most are plain words
+                        value = resolve_plain(value)
                 elif event.tag is None or event.tag == "!":
                     value = event.value if style or not event.implicit[0] \
                         else resolve_plain(event.value)
@@ -309,6 +321,7 @@ def _build(text: str, doc: YamlDocument) -> None:
 
 
 def _set_key(parent: _Frame, raw: str, line: int, col: int, doc: YamlDocument) -> None:
+    doc.keys.add(raw)
     if raw in parent.value and raw != "<<":
         first = doc.key_spans.get((*parent.pointer, raw), (0, 0))[0]
         doc.problems.append(YamlProblem(

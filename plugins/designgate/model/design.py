@@ -748,6 +748,27 @@ class Design:
         """Permissions of ``role`` including inherited ones (cycle-safe)."""
         return {p for name in self.role_ancestors(role) for p in self.roles[name].permissions}
 
+    def policies_on(self, table: str) -> list[Policy]:
+        """The policies of ``table``, in definition order."""
+        by_table = self.cache.get("policies_on")
+        if by_table is None:
+            by_table = {}
+            for p in self.policies:
+                by_table.setdefault(p.table, []).append(p)
+            self.cache["policies_on"] = by_table
+        return list(by_table.get(table, ()))
+
+    def index_named(self, name: str) -> Index | None:
+        """The index called ``name`` (the first, when two tables declare it), or None."""
+        by_name = self.cache.get("index_named")
+        if by_name is None:
+            by_name = {}
+            for t in self.tables.values():
+                for i in t.indexes:
+                    by_name.setdefault(i.name, i)
+            self.cache["index_named"] = by_name
+        return by_name.get(name)
+
     def holders(self, permission: str) -> list[str]:
         """The roles that hold ``permission``, directly or inherited, in definition order."""
         table = self.cache.get("holders")

@@ -37,7 +37,12 @@ class Loc:
     pointer: Pointer = ()
 
     def at(self, *sub: str | int) -> Loc:
-        return Loc(self.source, (*self.pointer, *sub))
+        # The hottest constructor of a check (~100k per 1,000 endpoints): the slots are
+        # filled directly, skipping the frozen dataclass's __init__ (same object).
+        loc = _new(Loc)
+        _set_source(loc, self.source)
+        _set_pointer(loc, (*self.pointer, *sub))
+        return loc
 
     @property
     def span(self) -> Span:
@@ -77,3 +82,8 @@ class Loc:
 
     def __str__(self) -> str:
         return str(self.span)
+
+
+_new = object.__new__
+_set_source = Loc.source.__set__  # type: ignore[attr-defined]
+_set_pointer = Loc.pointer.__set__  # type: ignore[attr-defined]

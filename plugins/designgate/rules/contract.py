@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from designgate.findings import Severity
-from designgate.generate.jsonschema_tools import component_refs, subschemas
+from designgate.generate.jsonschema_tools import component_refs, named_refs, subschemas
 from designgate.generate.openapi import build_openapi
 from designgate.model.design import Design, Endpoint
 from designgate.model.source import Loc
@@ -203,7 +203,7 @@ def check_bounded_inputs(design: Design) -> Iterator[Hit]:
         for path, problem in _unbounded_in(ns.schema):
             yield Hit(ns.loc.at(*path), f"schema '{name}' is sent by clients (as in "
                       f"'{named[name]}') and accepts {problem}; bound it")
-        for inner in sorted(component_refs(ns.schema) - done):
+        for inner in sorted(named_refs(design, name) - done):
             named.setdefault(inner, named[name])
             todo.append(inner)
 

@@ -12,7 +12,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from designgate.findings import Severity, json_pointer
-from designgate.generate.jsonschema_tools import component_refs, openapi_errors, schema_errors
+from designgate.generate.jsonschema_tools import (
+    component_refs,
+    named_refs,
+    openapi_errors,
+    schema_errors,
+)
 from designgate.generate.openapi import build_openapi
 from designgate.model.design import Design
 from designgate.model.source import Loc
@@ -141,9 +146,7 @@ def check_unused_schemas(design: Design) -> Iterator[Hit]:
         if name in used:
             continue
         used.add(name)
-        named = design.schemas.get(name)
-        if named is not None:
-            todo.extend(component_refs(named.schema) - used)
+        todo.extend(named_refs(design, name) - used)
     for name, ns in design.schemas.items():
         if name not in used and not _is_problem_override(name, design):
             yield Hit(ns.loc, f"schema '{name}' is used by no endpoint, webhook, event or "
