@@ -38,10 +38,8 @@ def check_design(
     design_dir: str | os.PathLike[str], root: str | os.PathLike[str] | None = None
 ) -> Report:
     """Load ``design_dir`` and run every rule. Raises ``DesignLoadError`` only."""
-    with collector_eased() as freeze:
-        loaded = load_design(design_dir, root)
-        freeze()  # what was loaded lives until the check ends
-        return run_checks(loaded)
+    with collector_eased():
+        return run_checks(load_design(design_dir, root))
 
 
 

@@ -106,8 +106,7 @@ def write_outputs(design: Design, out_dir: str | os.PathLike[str], *,
         out.mkdir(parents=True, exist_ok=True)
         _write(out / MARKER, _MARKER_TEXT)
         written = []
-        with collector_eased() as freeze:
-            freeze()  # the design: it outlives every artifact
+        with collector_eased():
             for name, produce in artifacts(design, withheld).items():
                 path = out / name
                 path.parent.mkdir(parents=True, exist_ok=True)
