@@ -42,8 +42,6 @@ def check_design(
         return run_checks(load_design(design_dir, root))
 
 
-
-
 def run_checks(loaded: LoadResult) -> Report:
     design = loaded.design
     rules = {r.id: r for r in all_rules()}

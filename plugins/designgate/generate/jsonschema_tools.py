@@ -160,6 +160,18 @@ def named_refs(design: Design, name: str) -> frozenset[str]:
     return refs
 
 
+def named_closure(design: Design, names: set[str] | frozenset[str]) -> set[str]:
+    """``names`` plus every named schema they reference, transitively."""
+    out: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name not in out:
+            out.add(name)
+            todo.extend(named_refs(design, name) - out)
+    return out
+
+
 def one_line(text: str, limit: int = 160) -> str:
     """Collapse whitespace to one line and cut it at ``limit`` characters."""
     flat = " ".join(str(text).split())
@@ -238,11 +250,7 @@ class ExampleValidator:
                 self._registry = False
         if self._registry is False:
             return None
-        try:
-            return rs.validator_for(_rust_copy(schema, _COMPONENTS_URI), registry=self._registry,
-                                    validate_formats=True, retriever=_no_network)
-        except Exception:  # any schema it cannot compile: the slow path decides
-            return None
+        return _rust_validator(schema, self._registry)
 
     def errors(self, schema: Any, instance: Any) -> list[ValidationError]:
         """Validation errors of ``instance`` (empty when it fits or the schema is broken)."""
@@ -266,6 +274,20 @@ class ExampleValidator:
 _COMPONENTS_URI = "urn:designgate:components"
 #: OpenAPI's integer formats as the bounds they assert (python-jsonschema checks them above).
 _INT_BOUNDS = {"int32": (-(1 << 31), (1 << 31) - 1), "int64": (-(1 << 63), (1 << 63) - 1)}
+
+
+def _rust_validator(schema: Any, registry: Any = None) -> Any:
+    """jsonschema-rs's validator of ``schema`` (formats asserted, never fetching): with a
+    ``registry``, its named-schema references reach it; None when it cannot compile it, and
+    python-jsonschema decides."""
+    try:
+        import jsonschema_rs as rs
+
+        copy = _rust_copy(schema, _COMPONENTS_URI if registry is not None else "")
+        return rs.validator_for(copy, registry=registry, validate_formats=True,
+                                retriever=_no_network)
+    except Exception:  # a pattern it cannot compile, a platform without its wheel...
+        return None
 
 
 def _rust_copy(node: Any, ref_base: str, names: bool = False) -> Any:
@@ -351,13 +373,11 @@ def _no_network(uri: str) -> Any:
 class _PyMeta:
     """Meta-schema validation with python-jsonschema (the fallback)."""
 
-    def __init__(self, schema_id: str, resources: list[tuple[str, Any]], formats: bool) -> None:
+    def __init__(self, schema_id: str, registry: Any, formats: bool) -> None:
         from jsonschema import Draft202012Validator
-        from jsonschema_specifications import REGISTRY
 
         # A tiny root that references the (pre-crawled) meta-schema: a validator whose root
         # *is* the meta-schema re-crawls it on every `$dynamicRef`.
-        registry = _crawled(REGISTRY, tuple(resources))
         self.validator = Draft202012Validator({"$ref": schema_id}, registry=registry,
                                               format_checker=format_checker() if formats
                                               else None)
@@ -365,17 +385,6 @@ class _PyMeta:
     def errors(self, instance: Any) -> Iterator[tuple[Path, str]]:
         for err in self.validator.iter_errors(instance):
             yield tuple(err.absolute_path), _py_message(err)
-
-
-_CRAWLED: dict[tuple[int, tuple[str, ...]], Any] = {}
-
-
-def _crawled(base: Any, resources: tuple[tuple[str, Any], ...]) -> Any:
-    """``base`` with ``resources`` added, crawled once per process."""
-    key = (id(base), tuple(uri for uri, _ in resources))
-    if key not in _CRAWLED:
-        _CRAWLED[key] = base.with_contents(list(resources)).crawl()
-    return _CRAWLED[key]
 
 
 class _RsMeta:
@@ -455,11 +464,17 @@ def _meta_validators(rust: bool = True) -> tuple[Any, Any]:
                                "base")
     oas = [(s["$id"], s) for s in (document_schema, dialect, vocabulary)]
 
+    @cache
+    def crawled() -> Any:  # the meta-schemas for python-jsonschema, crawled once
+        from jsonschema_specifications import REGISTRY
+
+        return REGISTRY.with_contents(oas).crawl()
+
     def py_doc() -> _PyMeta:
-        return _PyMeta(_DOCUMENT_SCHEMA_ID, oas, formats=False)
+        return _PyMeta(_DOCUMENT_SCHEMA_ID, crawled(), formats=False)
 
     def py_dialect() -> _PyMeta:
-        return _PyMeta(OAS31_BASE_DIALECT_ID, oas, formats=True)
+        return _PyMeta(OAS31_BASE_DIALECT_ID, crawled(), formats=True)
 
     try:
         if not rust:
@@ -490,20 +505,6 @@ def openapi_errors(doc: Any, *, rust: bool = True) -> list[tuple[Path, str]]:
 def schema_errors(schema: Any, *, rust: bool = True) -> list[tuple[Path, str]]:
     """Errors of one Schema Object against the OpenAPI 3.1 schema dialect."""
     return list(_meta_validators(rust)[1].errors(schema))
-
-
-def _surely_valid(schema: dict[str, Any], value: Any) -> bool:
-    """Whether jsonschema-rs finds ``value`` valid against ``schema``, a schema without
-    references (one with them, or one it cannot take, goes to python-jsonschema)."""
-    if "$ref" in json.dumps(schema, default=str):
-        return False
-    try:
-        import jsonschema_rs as rs
-
-        return bool(rs.validator_for(_rust_copy(schema, ""), validate_formats=True,
-                                     retriever=_no_network).is_valid(value))
-    except Exception:  # not plain JSON, a pattern it cannot compile...: the slow path decides
-        return False
 
 
 class _SpecCheck:
@@ -774,8 +775,13 @@ class _SpecCheck:
         except (TypeError, ValueError):
             key = None
         found = self.default_errors.get(key) if key is not None else None
-        if found is None:
-            found = [] if _surely_valid(value, default) else None
+        if found is None and key is not None and "$ref" not in key:
+            # Without references the schema stands alone: jsonschema-rs decides first.
+            fast = _rust_validator(value)
+            try:
+                found = [] if fast is not None and fast.is_valid(default) else None
+            except (ValueError, TypeError, OverflowError):
+                found = None  # not plain JSON: the slow path copes
         if found is None:
             validator = _python_validator(
                 {**value, "components": (self.doc.get("components") or {})})

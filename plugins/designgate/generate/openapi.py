@@ -21,7 +21,7 @@ from http import HTTPStatus
 from typing import Any
 
 from designgate.findings import json_pointer
-from designgate.generate.jsonschema_tools import DATA_KEYWORDS, component_refs, named_refs
+from designgate.generate.jsonschema_tools import DATA_KEYWORDS, component_refs, named_closure
 from designgate.load.refs import COMPONENT_PREFIX
 from designgate.model.design import Body, Design, Endpoint, Param, Payload, Response
 from designgate.model.source import Loc
@@ -283,8 +283,8 @@ class _Builder:
         events = self.events()
         # Named schemas only events use are bundled into `x-events` (an extension, which
         # OpenAPI tools do not walk) instead of sitting in components as "unused".
-        used = self.closure(self.referenced())
-        by_events = self.closure(component_refs(
+        used = named_closure(self.design, self.referenced())
+        by_events = named_closure(self.design, component_refs(
             [ev.payload.schema for ev in self.design.events if ev.payload is not None]))
         components = self.components(skip=by_events - used)
         if components:
@@ -828,18 +828,6 @@ class _Builder:
     def payload_media(self, payload: Payload, at: Path) -> dict[str, Any]:
         return self.media(payload.schema, payload.has_example, payload.example, at, payload.loc)
 
-    def closure(self, names: set[str]) -> set[str]:
-        """``names`` plus every named schema they reference, transitively."""
-        out: set[str] = set()
-        todo = list(names)
-        while todo:
-            name = todo.pop()
-            if name in out:
-                continue
-            out.add(name)
-            todo.extend(named_refs(self.design, name) - out)
-        return out
-
     def bundle(self, schema: Any, at: Path) -> Any:
         """A copy of ``schema`` (placed at ``at``) with the named schemas it uses in ``$defs``.
 
@@ -848,7 +836,7 @@ class _Builder:
         resolved against the document, and mock servers and linters resolve every one of
         them, extensions included — ``#/$defs/Task`` would point at the document's root.
         """
-        names = sorted(self.closure(component_refs(schema)) & set(self.design.schemas))
+        names = sorted(named_closure(self.design, component_refs(schema)) & set(self.design.schemas))
         if not names or not isinstance(schema, dict):
             return schema
         base = "#" + json_pointer((*at, "$defs")) + "/"

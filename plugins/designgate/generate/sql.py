@@ -750,10 +750,6 @@ class MigrationSql:
         return [s for s in self.down if s.comment_only]
 
 
-def _index(design: Design, name: str) -> Index | None:
-    return design.index_named(name)
-
-
 def step_sql(design: Design, step: Step, existing: frozenset[str] = frozenset()
              ) -> tuple[list[Sql], list[Sql]]:
     """The up statements of one step and the down statements that reverse it. ``existing``:
@@ -768,7 +764,7 @@ def step_sql(design: Design, step: Step, existing: frozenset[str] = frozenset()
         return ([create_table(table), *foreign_keys(table), *comments(design, table)],
                 [Sql(f"DROP TABLE {ident(table.name)}", loc)])
     if step.op == "create_index":
-        index = _index(design, str(arg))
+        index = design.index_named(str(arg))
         if index is None:
             return [], []
         return [create_index(index)], [drop_index(index, loc)]

@@ -14,7 +14,7 @@ from typing import Any
 from designgate.findings import Severity, json_pointer
 from designgate.generate.jsonschema_tools import (
     component_refs,
-    named_refs,
+    named_closure,
     openapi_errors,
     schema_errors,
 )
@@ -139,14 +139,7 @@ def check_unused_schemas(design: Design) -> Iterator[Hit]:
     for item in (*design.webhooks, *design.events):
         if item.payload is not None:
             roots.append(item.payload.schema)
-    todo = list(component_refs(roots))
-    used: set[str] = set()
-    while todo:
-        name = todo.pop()
-        if name in used:
-            continue
-        used.add(name)
-        todo.extend(named_refs(design, name) - used)
+    used = named_closure(design, component_refs(roots))
     for name, ns in design.schemas.items():
         if name not in used and not _is_problem_override(name, design):
             yield Hit(ns.loc, f"schema '{name}' is used by no endpoint, webhook, event or "
