@@ -94,19 +94,32 @@ def test_cycles_are_counted_and_the_third_escalates(repo: GitRepo, cycles: int) 
         assert g003[0]["line"] == line_of(project, "max_revision_cycles")
 
 
-def test_max_cycles_and_required_approvals_come_from_the_project(repo: GitRepo) -> None:
+def test_settings_come_from_the_base_branch_and_escalation_holds(repo: GitRepo) -> None:
+    repo.git("checkout", "-q", "main")
     edit(repo.design / "project.yaml", "max_revision_cycles: 3", "max_revision_cycles: 1")
     edit(repo.design / "project.yaml", "required_approvals: 1", "required_approvals: 2")
-    c1 = repo.commit("Design: gate settings")
+    edit(repo.design / "project.yaml", '  orchestrator: "@notes/orchestrator"',
+         '  orchestrator: "@notes/orchestrator"\n  orchestrator_logins: [olga]')
+    repo.commit("Design: gate settings")
+    repo.git("checkout", "-q", "-B", "feature/design")
+    # the pull request raises its own bar away: that does not count
+    edit(repo.design / "project.yaml", "max_revision_cycles: 1", "max_revision_cycles: 9")
+    edit(repo.design / "project.yaml", "required_approvals: 2", "required_approvals: 1")
+    c1 = repo.commit("Design: a looser gate")
     repo.review("CHANGES_REQUESTED", c1)
     c2 = repo.design_change("answer")
     repo.review("APPROVED", c2, user="rita")
     s = status(repo)
-    assert s["cycles"]["max"] == 1
-    assert s["state"] == "escalated"  # one approval of two required
+    assert s["cycles"]["max"] == 1 and s["approvals"]["required"] == 2
+    assert s["state"] == "escalated"
     repo.review("APPROVED", c2, user="sam")
+    s = status(repo)  # two approvals are shown, but do not clear the escalation
+    assert s["state"] == "escalated" and len(s["approvals"]["valid"]) == 2
+    assert any("does not clear the escalation" in r for r in s["reasons"])
+    repo.review("APPROVED", c2, user="olga")  # the orchestrator decides
     s = status(repo)
-    assert s["state"] == "approved" and "approved after escalation (1 cycles)" in s["reasons"]
+    assert s["state"] == "approved"
+    assert "escalation decided by olga" in s["reasons"]
 
 
 def test_two_revise_reviews_of_one_commit_are_one_cycle(repo: GitRepo) -> None:
@@ -236,9 +249,17 @@ def test_post_approval_contract_change_needs_an_intervention_record(repo: GitRep
     assert "| changed | operation | `listNotes` | GET /notes — summary |" in text
     assert "notify: [06-backend-implementation, 07-integration]" in text
     assert run("intervention", "new", "--api-update", "--date", "2026-03-03").exit_code == 2
+    assert "covers: sha256:" in text
+    s = json.loads(run("gate", "status", "--format", "json").stdout)
+    assert [f["rule"] for f in s["findings"]] == ["G004"]  # a draft not committed: no record
     repo.commit("Intervention: api update")
     s = json.loads(run("gate", "status", "--format", "json").stdout)
     assert [f["rule"] for f in s["findings"]] == []
+    # a later contract change is not what the record covers
+    edit(repo.design / "api" / "notes.yaml", "summary: Page through", "summary: Walk through")
+    repo.commit("Design: reword again")
+    s = json.loads(run("gate", "status", "--format", "json").stdout)
+    assert [f["rule"] for f in s["findings"]] == ["G004"]
 
 
 def test_record_revise_and_approve_trailers_count_cycles(repo: GitRepo) -> None:
@@ -259,9 +280,12 @@ def test_markdown_package_escapes_review_text(repo: GitRepo) -> None:
     md = run("gate", "status", "design", "--base", "main", "--reviews", repo.write_reviews(),
              "--format", "markdown").stdout
     assert md.startswith("<!-- designgate:gate -->")
-    assert "BACKEND DESIGN COMPLETE — HUMAN REVIEW REQUIRED" in md
+    assert "BACKEND DESIGN IN REVISION — CYCLE 1 OF 3" in md  # not "COMPLETE" in revise
+    assert "COMPLETE" not in md
     assert "<script>" not in md
-    assert "\\<script\\>alert(1)\\</script\\> \\@everyone \\[x\\](javascript:y)" in md
+    # a backslash does not stop GitHub's mentions: a word joiner does
+    assert "\\<script\\>alert(1)\\</script\\> @\u2060everyone \\[x\\](javascript:y)" in md
+    assert "@everyone" not in md
 
 
 # --- errors --------------------------------------------------------------------------------
@@ -303,3 +327,107 @@ def test_bad_review_file(repo: GitRepo, tmp_path: Path) -> None:
     bad.write_text(json.dumps([{"state": "APPROVED", "submitted_at": "2026-01-01T00:00:00Z"}]),
                    encoding="utf-8")
     assert "missing user.login" in one_error(run("gate", "status", "--reviews", bad))
+
+
+# --- history read as facts -------------------------------------------------------------------
+
+
+def test_commit_messages_with_separators_do_not_shift_the_history(repo: GitRepo) -> None:
+    c1 = repo.commit("Design: a\x1eb\x1fc | d", {"design/project.yaml": "+# one\n"})
+    repo.review("CHANGES_REQUESTED", c1, body="again")
+    repo.commit("Docs: \x1f design/project.yaml", {"README.md": "+x\n"})  # no design change
+    s = status(repo)
+    assert (s["state"], s["cycles"]["used"]) == ("revise", 0)
+    c3 = repo.commit("Design: \x1e", {"design/project.yaml": "+# two\n"})
+    s = status(repo)
+    assert s["cycles"]["used"] == 1 and s["cycles"]["list"][0]["answered_by"] == c3
+
+
+def test_a_non_ascii_file_name_is_a_design_change(repo: GitRepo) -> None:
+    c1 = repo.design_change("first")
+    repo.review("APPROVED", c1)
+    assert status(repo)["state"] == "approved"
+    repo.commit("Design: notes", {"design/entwürfe/ärger.md": "notes\n"})  # git quotes it
+    s = status(repo)
+    assert s["state"] == "in-review" and [r["reviewer"] for r in s["approvals"]["stale"]] == ["rita"]
+
+
+def test_a_merge_commit_that_changes_the_design_makes_an_approval_stale(repo: GitRepo) -> None:
+    repo.design_change("first")
+    repo.branch("side")
+    edit(repo.design / "api" / "notes.yaml", "summary: List", "summary: Page through")
+    repo.commit("Design: reword on a side branch")
+    repo.git("checkout", "-q", "feature/design")
+    c2 = repo.other_change("readme")
+    repo.review("APPROVED", c2)
+    assert status(repo)["state"] == "approved"
+    repo.tick()
+    repo.git("merge", "-q", "--no-ff", "-m", "Merge side", "side")
+    s = status(repo)
+    assert s["state"] == "in-review" and s["approvals"]["stale"]
+
+
+def test_an_amend_or_a_rebase_with_the_same_content_keeps_the_count(repo: GitRepo) -> None:
+    c1 = repo.design_change("first")
+    repo.review("CHANGES_REQUESTED", c1, body="fix")
+    repo.design_change("fixed")
+    assert status(repo)["cycles"]["used"] == 1
+    repo.git("commit", "-q", "--amend", "-m", "Design: fixed, reworded")
+    assert status(repo)["cycles"]["used"] == 1
+    # the branch rebuilt with new commit ids (the old ones stay in this repository, as
+    # they do on the review host); the REVISE of c1 matches by its design content
+    repo.git("reset", "-q", "--soft", "main")
+    repo.commit("Design: all in one")
+    s = status(repo)
+    assert s["cycles"]["used"] == 1 and s["state"] == "in-review"
+
+
+# --- interventions that would be lost ------------------------------------------------------
+
+
+def test_misfiled_intervention_records_are_findings(repo: GitRepo) -> None:
+    root = repo.path / "human-interventions"
+    front = "---\nphase: {phase}\nurgency: immediate\n---\n# Stop\n"
+    (root / "active" / "empty-folder").mkdir(parents=True)
+    (root / "active" / "loud.MD").write_text(front.format(phase="04-backend-design"))
+    (root / "active" / "plain.txt").write_text(front.format(phase="04-backend-design"))
+    (root / "active" / "typo.md").write_text(front.format(phase="04-backend-desing"))
+    (root / "active" / "letter.md").write_text(front.format(phase="O4-backend-design"))
+    (root / "active" / "later.md").write_text(front.format(phase="06-backend-implementation"))
+    (root / "activ").mkdir()
+    s = status(repo)
+    found = {(f["file"], f["rule"]) for f in s["findings"]}
+    assert found == {(f"human-interventions/{p}", "G005") for p in (
+        "active/empty-folder", "active/loud.MD", "active/plain.txt", "active/typo.md",
+        "active/letter.md", "activ")}
+    messages = " ".join(f["message"] for f in s["findings"])
+    assert "rename it to loud.md" in messages and "did you mean active/?" in messages
+    assert "did you mean 04-backend-design?" in messages
+
+
+def test_the_package_says_who_wrote_what(repo: GitRepo) -> None:
+    c1 = repo.design_change("x")
+    repo.review("CHANGES_REQUESTED", c1, body="First point.\n\n- second point\n- third")
+    repo.design_change("y")
+    md = run("gate", "status", "design", "--base", "main", "--reviews", repo.write_reviews(),
+             "--format", "markdown").stdout
+    assert "  - rita wrote:\n    > First point.\n    >\n    > - second point\n    > - third" in md
+    assert "- [ ] Integration Points Specification" in md  # the scaffold declares none
+
+
+def test_the_orchestrator_records_a_decision_locally(repo: GitRepo) -> None:
+    edit(repo.design / "project.yaml", "max_revision_cycles: 3", "max_revision_cycles: 1")
+    repo.commit("Design: one cycle")
+    run("gate", "record", "revise", "-m", "rename it", "--reviewer", "Rita <rita@x>")
+    repo.design_change("renamed")
+    s = json.loads(run("gate", "status", "--format", "json").stdout)
+    assert s["state"] == "escalated"
+    assert run("gate", "record", "stop", "--reviewer", "@nobody").exit_code == 2  # needs -m
+    result = run("gate", "record", "continue", "--reviewer", "@somebody", "-m", "go on")
+    assert result.exit_code == 0, result.output
+    s = json.loads(run("gate", "status", "--format", "json").stdout)
+    assert s["state"] == "escalated"  # not the orchestrator: not counted
+    assert any("not by the orchestrator" in x["reason"] for x in s["not_counted"])
+    run("gate", "record", "continue", "--reviewer", "@notes/orchestrator", "-m", "one more")
+    s = json.loads(run("gate", "status", "--format", "json").stdout)
+    assert s["state"] != "escalated" and s["escalation"]["budget"] == 2

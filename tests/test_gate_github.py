@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from designgate.cli.main import cli
 from designgate.gate.github import GitHub, GitHubError
 from designgate.gate.reviews import ReviewDataError, from_event
+from github_sim import json_handler
 from gitrepo import GitRepo
 
 Reply = tuple[int, dict[str, str], Any]
@@ -35,37 +36,18 @@ class FakeGitHub:
         self.routes[route] = list(replies)
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
+        def respond(method: str, path: str, body: Any, headers: Any) -> Reply:
+            key = f"{method} {path}"
+            self.requests.append({"route": key, "body": body,
+                                  "auth": headers.get("Authorization")})
+            replies = self.routes.get(key)
+            if replies is None:
+                return 404, {}, {"message": "Not Found"}
+            if callable(replies):
+                return replies(body)
+            return replies.pop(0) if len(replies) > 1 else replies[0]
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = json.loads(self.rfile.read(length)) if length else None
-                key = f"{self.command} {self.path}"
-                fake.requests.append({"route": key, "body": body,
-                                      "auth": self.headers.get("Authorization")})
-                replies = fake.routes.get(key)
-                if replies is None:
-                    status, headers, data = 404, {}, {"message": "Not Found"}
-                elif callable(replies):
-                    status, headers, data = replies(body)
-                else:
-                    status, headers, data = replies.pop(0) if len(replies) > 1 else replies[0]
-                raw = json.dumps(data).encode() if data is not None else b""
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-            do_GET = do_POST = do_PATCH = do_DELETE = _serve
-
-        return Handler
+        return json_handler(respond)
 
     def close(self) -> None:
         self.server.shutdown()
@@ -86,6 +68,7 @@ def client(fake: FakeGitHub, waits: list[float] | None = None) -> GitHub:
 
 def review(n: int, state: str = "APPROVED", login: str = "rita") -> dict[str, Any]:
     return {"id": n, "user": {"login": login}, "body": f"review {n}", "state": state,
+            "author_association": "MEMBER",
             "submitted_at": f"2026-03-02T10:{n % 60:02d}:00Z", "commit_id": "a" * 40,
             "html_url": f"https://github.com/acme/api/pull/7#pullrequestreview-{n}"}
 
@@ -225,6 +208,7 @@ def test_gate_in_a_pull_request_with_github(gh: FakeGitHub, tmp_path: Path,
     c2 = repo.design_change("404")
     repo.review("APPROVED", c2)
     gh.on(REVIEWS, (200, {}, repo.reviews))
+    gh.on("GET /repos/acme/api/issues/7/events?per_page=100", (200, {}, []))
     gh.on("GET /repos/acme/api/issues/7/comments?per_page=100", (200, {}, []))
     gh.on("POST /repos/acme/api/issues/7/comments", (201, {}, {"id": 3, "html_url": "c3"}))
     gh.on("GET /repos/acme/api/issues/7/labels?per_page=100", (200, {}, []))
@@ -265,6 +249,8 @@ def test_tag_marks_a_merged_approved_pull_request_as_the_baseline(
           (200, {}, [{"number": 7, "title": "Design: tasks", "merged_at": "2026-03-02T12:00:00Z",
                       "merge_commit_sha": merge, "head": {"sha": head}}]))
     gh.on(REVIEWS, (200, {}, repo.reviews))
+    gh.on("GET /repos/acme/api/issues/7/events?per_page=100", (200, {}, []))
+    gh.on("GET /repos/acme/api/issues/7/comments?per_page=100", (200, {}, []))
     gh.on("POST /repos/acme/api/git/tags", (201, {}, {"sha": "f" * 40}))
     gh.on("POST /repos/acme/api/git/refs", (201, {}, {"ref": "refs/tags/x"}))
     monkeypatch.chdir(repo.path)
@@ -283,4 +269,5 @@ def test_tag_marks_a_merged_approved_pull_request_as_the_baseline(
     gh.on(REVIEWS, (200, {}, [*repo.reviews, review(9, "CHANGES_REQUESTED", "sam")]))
     repo.git("tag", "-d", "designgate/approved/pr-7")
     result = CliRunner().invoke(cli, ["gate", "tag", "--github"], env=env)
-    assert "merged without the gate's approval" in result.stdout
+    assert "was merged while the gate said 'revise (cycle 1 of 3)'" in result.stdout
+    assert "no baseline tagged" in result.stdout

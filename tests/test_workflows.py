@@ -58,13 +58,20 @@ def test_workflows_declare_least_privilege(path: Path) -> None:
 def test_the_gate_job_never_installs_the_pull_requests_code() -> None:
     doc = load(GITHUB / "workflows" / "design.yml")
     on = doc.get("on", doc.get(True))
-    assert set(on) == {"pull_request", "pull_request_review"}  # never pull_request_target
+    # never pull_request_target or issue_comment (writable tokens for anyone's event)
+    assert set(on) == {"pull_request", "pull_request_review"}
+    assert "edited" in on["pull_request"]["types"]  # a changed base branch is re-evaluated
     gate = doc["jobs"]["gate"]
     assert gate["permissions"]["pull-requests"] == "write"
     checkouts = {s["with"]["path"]: s["with"]["ref"] for s in gate["steps"]
                  if str(s.get("uses", "")).startswith("actions/checkout@")}
-    assert checkouts == {"pr": "${{ github.event.pull_request.head.sha }}",
-                         "tool": "${{ github.event.pull_request.base.sha }}"}
+    assert checkouts["pr"] == "${{ github.event.pull_request.head.sha }}"
+    # the designgate that runs is the base branch's as it is now, not the event's old base
+    assert checkouts["tool"] == "${{ github.event.pull_request.base.ref }}"
+    # a review never cancels the evaluation of a push: no workflow-wide cancelling group
+    assert "concurrency" not in doc
+    assert gate["concurrency"]["cancel-in-progress"] is False
+    assert doc["jobs"]["check"]["concurrency"]["group"] != gate["concurrency"]["group"]
     runs = " ".join(str(s.get("run", "")) for s in gate["steps"])
     assert "pip install ./tool" in runs and "pip install -e" not in runs
     assert "fetch-depth" in str(gate["steps"][0]["with"])  # the history, for revision cycles

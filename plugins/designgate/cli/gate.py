@@ -29,7 +29,7 @@ class GateCliError(Exception):
     """Printed as one line, exit code 2 (the main group catches it)."""
 
 
-def _github_context(event_path: Path | None, fetch: bool) -> tuple[rv.PullRequest, list[rv.Review]]:
+def _event(event_path: Path | None) -> tuple[Path, Any]:
     from designgate.gate import reviews as rv
 
     path = event_path or (Path(os.environ["GITHUB_EVENT_PATH"])
@@ -37,38 +37,78 @@ def _github_context(event_path: Path | None, fetch: bool) -> tuple[rv.PullReques
     if path is None:
         raise GateCliError("--github needs the Actions event: GITHUB_EVENT_PATH is not set "
                            "(or pass --event FILE)")
-    pr, from_event = rv.from_event(rv.read_json(path), str(path))
-    if not fetch:
-        return pr, from_event
-    from designgate.gate.github import GitHub
+    return path, rv.read_json(path)
 
-    client = GitHub.from_env()
-    fetched = client.pull_reviews(pr.repository, pr.number)
-    return pr, rv.merge(fetched, from_event)
+
+def _pull_request(payload: Any, where: str, client: Any) -> tuple[rv.PullRequest,
+                                                                  list[rv.Review]]:
+    """The pull request of a pull_request, pull_request_review or issue_comment event."""
+    from designgate.gate import reviews as rv
+
+    issue = payload.get("issue") if isinstance(payload, dict) else None
+    if (client is not None and isinstance(issue, dict) and issue.get("pull_request")
+            and "pull_request" not in payload):
+        repo = payload.get("repository") or {}
+        full = repo.get("full_name") if isinstance(repo, dict) else None
+        if not isinstance(full, str) or not isinstance(issue.get("number"), int):
+            raise rv.ReviewDataError(f"{where}: missing issue.number or repository.full_name")
+        pull = client.pull(full, issue["number"])
+        return rv.from_event({"pull_request": pull, "repository": repo}, where)
+    return rv.from_event(payload, where)
 
 
 def evaluate_cli(design_dir: Path, base: str | None, reviews_file: Path | None,
                  github: bool, event: Path | None,
                  interventions: Path | None) -> GateResult:
     from designgate.gate import reviews as rv
-    from designgate.gate.run import GateRequest, gate_status
+    from designgate.gate.run import GateRequest, Host, gate_status
 
     pr = None
     reviews: list[rv.Review] | None = None
     source = "git trailers"
+    host = None
     if github or event is not None:
-        pr, reviews = _github_context(event, fetch=github)
-        source = "GitHub API" if github else f"event {event}"
-        if base is None and pr.base:
-            base = pr.base
+        path, payload = _event(event)
+        client = None
+        if github:
+            from designgate.gate.github import GitHub
+
+            client = GitHub.from_env()
+        pr, from_event = _pull_request(payload, str(path), client)
+        reviews = from_event
+        source = f"event {path}"
+        if client is not None:
+            host = Host(client, pr.repository)
+            fetched, comments = client.pull_facts(pr.repository, pr.number)
+            reviews = rv.merge(fetched, from_event,
+                               rv.decisions_from_comments(comments, "GitHub comments"))
+            source = "GitHub API"
+        if base is None:
+            base = _current_base(design_dir, pr)
     if reviews_file is not None:
         reviews = rv.merge(reviews or [], rv.reviews_file(reviews_file))
         source = f"{reviews_file}" if not github else f"GitHub API + {reviews_file}"
     if reviews is not None and not reviews and not github and reviews_file is None:
         reviews = None  # an event without a review: fall back to trailers
     req = GateRequest(design_dir, report_root(design_dir), base, reviews, source, pr,
-                      interventions, require_branch=pr is None)
+                      interventions, require_branch=pr is None, host=host)
     return gate_status(req)
+
+
+def _current_base(design_dir: Path, pr: rv.PullRequest) -> str | None:
+    """The base branch as it is now (``origin/<base>``), else the event's base commit.
+
+    An event's ``base.sha`` is the base when the event was made: a review event can carry an
+    old one, and commits merged in from the base since would look like the change's own."""
+    from designgate.gate.git import GitError, Repo
+
+    if pr.base_ref:
+        try:
+            repo = Repo(design_dir)
+            return repo.resolve(f"origin/{pr.base_ref}")
+        except GitError:
+            pass
+    return pr.base
 
 
 @click.group()
@@ -116,7 +156,12 @@ def status(design_dir: Path, base: str | None, reviews_file: Path | None, github
     """
     from designgate.gate.report import RENDERERS
 
-    result = evaluate_cli(design_dir, base, reviews_file, github, event, interventions)
+    try:
+        result = evaluate_cli(design_dir, base, reviews_file, github, event, interventions)
+    except Exception as exc:
+        if comment and github:
+            _fail_closed(event, exc)
+        raise
     text = RENDERERS[fmt](result)
     click.echo(text)
     if out is not None:
@@ -130,23 +175,54 @@ def status(design_dir: Path, base: str | None, reviews_file: Path | None, github
     if comment:
         if not github or result.status.pr is None:
             raise GateCliError("--comment needs --github (the pull request to comment on)")
-        from designgate.gate.github import GitHub
+        from designgate.gate.github import COMMENT_LIMIT, GitHub
         from designgate.gate.report import COMMENT_MARKER, LABELS, render_markdown
 
         client = GitHub.from_env()
         pr = result.status.pr
-        url = client.upsert_comment(pr.repository, pr.number, render_markdown(result),
-                                    COMMENT_MARKER)
-        client.set_gate_label(pr.repository, pr.number, LABELS.get(result.status.state),
-                              list(LABELS.values()))
+        try:
+            url = client.upsert_comment(pr.repository, pr.number,
+                                        render_markdown(result, limit=COMMENT_LIMIT),
+                                        COMMENT_MARKER, _bot_login())
+            client.set_gate_label(pr.repository, pr.number, LABELS.get(result.status.state),
+                                  list(LABELS.values()))
+        except Exception as exc:
+            _fail_closed(event, exc)
+            raise
         click.echo(f"gate comment: {url}", err=True)
     if require_approved and result.status.state != "approved":
         return EXIT_FAIL
     return result.status.exit_code
 
 
+def _bot_login() -> str:
+    from designgate.gate.github import BOT_LOGIN
+
+    return os.environ.get("DESIGNGATE_BOT_LOGIN") or BOT_LOGIN
+
+
+def _fail_closed(event: Path | None, exc: BaseException) -> None:
+    """The gate could not be evaluated: no ``gate:approved`` label may stay behind, and the
+    gate comment says why. Best effort: the original error is what the run reports."""
+    from designgate.gate.github import GitHub
+    from designgate.gate.report import COMMENT_MARKER, LABELS, md
+
+    try:
+        client = GitHub.from_env()
+        client.retries = 0
+        path, payload = _event(event)
+        pr, _ = _pull_request(payload, str(path), client)
+        client.set_gate_label(pr.repository, pr.number, None, [LABELS["approved"]])
+        client.upsert_comment(pr.repository, pr.number,
+                              f"{COMMENT_MARKER}\n## ⛔ Design gate: not evaluated\n\n"
+                              f"The gate could not be evaluated: {md(exc)}\n\nUntil it can, "
+                              "the design is not approved.\n", COMMENT_MARKER, _bot_login())
+    except Exception:
+        pass
+
+
 @gate.command()
-@click.argument("decision", type=click.Choice(["revise", "approve"]))
+@click.argument("decision", type=click.Choice(["revise", "approve", "continue", "stop"]))
 @_DESIGN
 @click.option("-m", "--message", default="", help="The feedback (required for revise).")
 @click.option("--reviewer", help="Who decides (default: git's user.name <user.email>).")
@@ -154,12 +230,15 @@ def record(decision: str, design_dir: Path, message: str, reviewer: str | None) 
     """Record a review as an empty commit with trailers (no review host needed).
 
     The commit says who decided what about the current HEAD; `gate status` reads it when no
-    other review data is given. An approve record also marks the approved baseline.
+    other review data is given (local use: on a review host, its reviews count instead). An
+    approve record also marks the approved baseline. On an escalated gate the orchestrator
+    decides with --reviewer set to their handle (gate.orchestrator): approve (the gate goes
+    on, approvals approve), continue (another gate.max_revision_cycles cycles) or stop.
     """
     from designgate.gate import reviews as rv
     from designgate.gate.git import GitError, Repo
 
-    if decision == "revise" and not message.strip():
+    if decision in ("revise", "stop") and not message.strip():
         raise GateCliError("a revise needs the feedback: -m 'what to change'")
     repo = Repo(design_dir)
     if repo.branch() is None:
@@ -182,10 +261,10 @@ def tag(design_dir: Path, github: bool) -> int:
     whose last commit was approved by the required reviewers, create the annotated tag
     designgate/approved/pr-<number> on it (through the API, and locally).
     """
-    from designgate.check import check_design
+    from designgate.gate import reviews as rv
     from designgate.gate.git import APPROVED_TAGS, TRAILER_REVIEWED, TRAILER_REVIEWER, Repo
     from designgate.gate.github import GitHub
-    from designgate.gate.state import approvers_of
+    from designgate.gate.run import GateRequest, Host, gate_status
 
     sha = os.environ.get("GITHUB_SHA")
     repository = os.environ.get("GITHUB_REPOSITORY")
@@ -202,13 +281,26 @@ def tag(design_dir: Path, github: bool) -> int:
         click.echo(f"{sha[:12]} merged no pull request; nothing to tag")
         return EXIT_OK
     number, head = int(pull["number"]), str((pull.get("head") or {}).get("sha") or "")
-    reviews = client.pull_reviews(repository, number)
-    required = check_design(design_dir).design.project.gate.required_approvals
-    approvers = approvers_of(reviews, head, required)
-    if not approvers:
-        click.echo(f"#{number} was merged without the gate's approval of its last commit; "
-                   "no baseline tagged")
+    if not head or not repo.has_commit(head):
+        click.echo(f"#{number}'s last commit {head[:12] or '?'} is not in this clone (a squash "
+                   "merge, or a shallow fetch); the gate cannot be evaluated, no baseline "
+                   "tagged")
         return EXIT_OK
+    parents = repo.parents(sha)
+    base = parents[0] if parents else sha
+    pr, _ = rv.from_event({"pull_request": pull,
+                           "repository": {"full_name": repository}}, f"pull request #{number}")
+    reviews, comments = client.pull_facts(repository, number)
+    reviews = rv.merge(reviews, rv.decisions_from_comments(comments, "GitHub comments"))
+    # The same evaluation as `gate status` of the pull request at its last commit.
+    result = gate_status(GateRequest(design_dir, report_root(design_dir), base, reviews,
+                                     "GitHub API", pr, host=Host(client, repository),
+                                     head=head))
+    if result.status.state != "approved":
+        click.echo(f"#{number} was merged while the gate said '{result.status.label()}' "
+                   f"({'; '.join(result.status.reasons)}); no baseline tagged")
+        return EXIT_OK
+    approvers = result.status.approvals
     name = f"{APPROVED_TAGS.removeprefix('refs/tags/')}pr-{number}"
     message = "\n".join([f"Design gate approved: #{number} {pull.get('title') or ''}".strip(),
                           "", *[f"{TRAILER_REVIEWER}: {r.reviewer}" for r in approvers],

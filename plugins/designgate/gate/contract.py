@@ -7,6 +7,7 @@ by their name under ``components.schemas``; an item whose JSON differs in any wa
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,11 @@ class Change:
 @dataclass(slots=True)
 class ContractDiff:
     changes: list[Change] = field(default_factory=list)
+    #: The two contracts compared, as one digest: what an api-update record covers.
+    contracts: str = ""
+
+    def digest(self) -> str:
+        return f"sha256:{self.contracts[:32]}"
 
     def __bool__(self) -> bool:
         return bool(self.changes)
@@ -57,7 +63,8 @@ def operations(doc: dict[str, Any]) -> dict[str, tuple[str, Any]]:
 
 
 def diff_contracts(old: dict[str, Any], new: dict[str, Any]) -> ContractDiff:
-    diff = ContractDiff()
+    diff = ContractDiff(contracts=hashlib.sha256(
+        (_canon(old) + "\n" + _canon(new)).encode()).hexdigest())
     _diff(diff, "operation", operations(old), operations(new))
     _diff(diff, "webhook", _named(old.get("webhooks")), _named(new.get("webhooks")))
     old_s = _named((old.get("components") or {}).get("schemas"))

@@ -43,6 +43,7 @@ def draft_api_update(design_dir: Path, root: Path | None, folder: Path | None, d
         "urgency: end-of-phase",
         f"kind: {API_UPDATE}",
         f"baseline: {baseline.commit}",
+        f"covers: {diff.digest()}",
         f"notify: [{', '.join(NOTIFY)}]",
         "---",
         "",

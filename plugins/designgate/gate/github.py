@@ -20,15 +20,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from designgate import __version__
+from designgate.gate import reviews as rv
 from designgate.gate.reviews import Review, from_api
 
 API = "https://api.github.com"
 _LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_SHA = re.compile(r"^[0-9a-f]{40}$")
+#: Who writes the gate comment with the workflow's token (override: DESIGNGATE_BOT_LOGIN).
+BOT_LOGIN = "github-actions[bot]"
+#: GitHub's limit on the body of a comment.
+COMMENT_LIMIT = 65536
 
 
 class GitHubError(Exception):
     """A GitHub API call failed for good; the message is one line."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status, when GitHub answered
 
 
 @dataclass(slots=True)
@@ -47,7 +57,9 @@ class GitHub:
         if not token:
             raise GitHubError("GITHUB_TOKEN is not set; the workflow must pass "
                               "'GITHUB_TOKEN: ${{ github.token }}' (pull-requests: read)")
-        return cls(token, env.get("GITHUB_API_URL") or API)
+        retries = env.get("DESIGNGATE_API_RETRIES", "")
+        return cls(token, env.get("GITHUB_API_URL") or API,
+                   **({"retries": int(retries)} if retries.isdigit() else {}))
 
     # --- requests ----------------------------------------------------------------------
 
@@ -78,7 +90,8 @@ class GitHub:
                     attempt += 1
                     self.sleep(wait)
                     continue
-                raise GitHubError(self._explain(exc.code, hdrs, detail, method, url)) from None
+                raise GitHubError(self._explain(exc.code, hdrs, detail, method, url),
+                                  exc.code) from None
             except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
                 if attempt < self.retries:
                     attempt += 1
@@ -146,11 +159,96 @@ class GitHub:
         url = f"repos/{repository}/pulls/{number}/reviews"
         return from_api(self.pages(url), f"GitHub reviews of {repository}#{number}")
 
-    def upsert_comment(self, repository: str, number: int, body: str, marker: str) -> str:
-        """Create the gate comment, or update the one carrying ``marker``; its URL."""
+    def pull_facts(self, repository: str, number: int) -> tuple[list[Review], list[Any]]:
+        """Every review (dismissed ones with the decision they had) and every comment."""
         _check_repo(repository)
-        for c in self.pages(f"repos/{repository}/issues/{number}/comments"):
-            if isinstance(c, dict) and marker in str(c.get("body") or ""):
+        reviews = self.pull_reviews(repository, number)
+        events = self.pages(f"repos/{repository}/issues/{number}/events")
+        comments = self.pages(f"repos/{repository}/issues/{number}/comments")
+        where = f"GitHub events of {repository}#{number}"
+        return rv.restore(reviews, rv.dismissals(events, where)), comments
+
+    def pull(self, repository: str, number: int) -> dict[str, Any]:
+        _check_repo(repository)
+        data, _ = self.request("GET", f"repos/{repository}/pulls/{number}")
+        if not isinstance(data, dict):
+            raise GitHubError(f"GET /repos/{repository}/pulls/{number}: expected an object")
+        return data
+
+    def design_tree(self, repository: str, sha: str, design_path: str) -> str | None:
+        """The design folder's tree id at ``sha`` (a commit gone from the clone)."""
+        _check_repo(repository)
+        if not _SHA.match(sha):
+            return None
+        try:
+            data, _ = self.request("GET", f"repos/{repository}/git/commits/{sha}")
+        except GitHubError as exc:
+            if exc.status in (404, 422):
+                return None  # a commit GitHub does not have: its content is unknown
+            raise
+        tree = ((data or {}).get("tree") or {}).get("sha") if isinstance(data, dict) else None
+        for part in [p for p in design_path.split("/") if p]:
+            if not isinstance(tree, str):
+                return None
+            listing, _ = self.request("GET", f"repos/{repository}/git/trees/{tree}")
+            entries = (listing or {}).get("tree") if isinstance(listing, dict) else None
+            tree = next((e.get("sha") for e in entries or [] if isinstance(e, dict)
+                         and e.get("path") == part and e.get("type") == "tree"), None)
+        return tree if isinstance(tree, str) else None
+
+    def design_delta(self, repository: str, base: str, sha: str,
+                     design_path: str) -> frozenset[tuple[str, str]] | None:
+        """What ``sha`` changes under the design folder against its fork point from
+        ``base`` (the compare API's three-dot form), as ``Repo.design_delta`` gives it."""
+        _check_repo(repository)
+        if not (_SHA.match(sha) and _SHA.match(base)):
+            return None
+        try:
+            data, _ = self.request("GET", f"repos/{repository}/compare/{base}...{sha}")
+        except GitHubError as exc:
+            if exc.status in (404, 422):
+                return None
+            raise
+        files = data.get("files") if isinstance(data, dict) else None
+        if not isinstance(files, list):
+            return None
+        prefix = design_path.rstrip("/") + "/" if design_path else ""
+        out: set[tuple[str, str]] = set()
+        for f in files:
+            if not isinstance(f, dict):
+                continue
+            name, prev, status = str(f.get("filename") or ""), f.get("previous_filename"), \
+                f.get("status")
+            if status == "renamed" and isinstance(prev, str) and prev.startswith(prefix):
+                out.add((prev, "-"))
+            if name.startswith(prefix):
+                out.add((name, "-" if status == "removed" else str(f.get("sha") or "")))
+        return frozenset(out)
+
+    def team_members(self, org: str, slug: str) -> list[str] | None:
+        """Logins of a team (None: the token may not read it, as the workflow's cannot)."""
+        try:
+            items = self.pages(f"orgs/{urllib.parse.quote(org)}/teams/"
+                               f"{urllib.parse.quote(slug)}/members")
+        except GitHubError:
+            return None
+        return [str(m.get("login")) for m in items if isinstance(m, dict) and m.get("login")]
+
+    def upsert_comment(self, repository: str, number: int, body: str, marker: str,
+                       author: str = BOT_LOGIN, comments: list[Any] | None = None) -> str:
+        """Create the gate comment, or update the one ``author`` wrote carrying ``marker``
+        (a comment by anyone else that carries the marker is left alone); its URL."""
+        _check_repo(repository)
+        if len(body) > COMMENT_LIMIT:
+            raise GitHubError(f"the gate comment has {len(body)} characters, over GitHub's "
+                              f"{COMMENT_LIMIT}")
+        found = comments if comments is not None else self.pages(
+            f"repos/{repository}/issues/{number}/comments")
+        for c in found:
+            user = c.get("user") if isinstance(c, dict) else None
+            login = user.get("login") if isinstance(user, dict) else None
+            if (isinstance(login, str) and login.lower() == author.lower()
+                    and marker in str(c.get("body") or "")):
                 data, _ = self.request("PATCH", f"repos/{repository}/issues/comments/{c['id']}",
                                        {"body": body})
                 return str((data or {}).get("html_url", ""))
@@ -191,7 +289,7 @@ class GitHub:
             self.request("POST", f"repos/{repository}/git/refs",
                          {"ref": f"refs/tags/{name}", "sha": (data or {}).get("sha", sha)})
         except GitHubError as exc:
-            if "422" in str(exc):
+            if exc.status == 422:
                 return False
             raise
         return True

@@ -17,6 +17,7 @@ gate reads it to know the change was recorded (rule G004)::
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ FOLDER = "human-interventions"
 API_UPDATE = "api-update"
 NOTIFY = ("06-backend-implementation", "07-integration")
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
+_PHASE = re.compile(r"^\d{2}-[a-z0-9]+(?:-[a-z0-9]+)*$")
+_MARKDOWN = (".md", ".markdown", ".mdown", ".txt")
 _HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 
@@ -48,6 +51,8 @@ class Intervention:
     processed: bool
     date: str | None = None
     kind: str = ""  # "api-update" for a post-approval contract change record
+    covers: str = ""  # an api-update record: the digest of the changes it describes
+    abspath: str = ""  # the file, absolute
 
     @property
     def concerns_phase(self) -> bool:
@@ -74,18 +79,45 @@ def default_folder(design_dir: str | os.PathLike[str]) -> Path:
 
 
 def load_interventions(folder: str | os.PathLike[str], root: str | os.PathLike[str]) -> Interventions:
+    """Every record under ``folder``; whatever looks like a record but cannot be one is a
+    G005 finding (a human halt must never be lost without a word)."""
     base = Path(folder)
     items: list[Intervention] = []
     findings: list[Finding] = []
+    if base.is_dir():
+        for entry in sorted(base.iterdir()):
+            if entry.name in (ACTIVE, PROCESSED) or entry.name.startswith("."):
+                continue
+            if entry.is_file() and entry.name.lower() == "readme.md":
+                continue
+            near = difflib.get_close_matches(entry.name.lower(), (ACTIVE, PROCESSED), 1, 0.6)
+            _bad(findings, _rel(entry, root), 1, 1,
+                 f"'{entry.name}' is not read: records go in {ACTIVE}/ or {PROCESSED}/"
+                 + (f" (did you mean {near[0]}/?)" if near else ""))
     for state in (ACTIVE, PROCESSED):
         sub = base / state
         if not sub.is_dir():
             continue
-        for path in sorted(sub.rglob("*.md")):
-            if path.name.lower() == "readme.md" or not path.is_file():
+        for entry in sorted(sub.iterdir()):
+            if entry.name.startswith("."):
                 continue
-            if path.parent != sub and path.name != "content.md":
-                continue  # attachments of a <name>/content.md record
+            if entry.is_dir():
+                path = entry / "content.md"
+                if not path.is_file():
+                    _bad(findings, _rel(entry, root), 1, 1,
+                         f"record folder '{entry.name}' has no content.md: the gate cannot "
+                         "read it")
+                    continue
+            elif entry.name.lower() == "readme.md":
+                continue
+            elif entry.suffix != ".md":
+                _bad(findings, _rel(entry, root), 1, 1,
+                     f"'{entry.name}' is not read: an intervention record is a .md file or a "
+                     "folder with content.md" + (f"; rename it to {entry.stem}.md"
+                                                 if entry.suffix.lower() in _MARKDOWN else ""))
+                continue
+            else:
+                path = entry
             rel = _rel(path, root)
             item = _read(path, rel, state == PROCESSED, findings)
             if item is not None and (item.concerns_phase or item.kind == API_UPDATE):
@@ -142,6 +174,19 @@ def _read(path: Path, rel: str, processed: bool, findings: list[Finding]) -> Int
         _bad(findings, rel, 2, 1, "intervention front matter lacks 'phase:' "
              f"({PHASE} or all)")
         return None
+    phase = phase.strip()
+    if phase not in PHASES and not _PHASE.match(phase):
+        near = difflib.get_close_matches(phase.lower(), (*PHASES, *NOTIFY), 1, 0.6)
+        _bad(findings, rel, line_of("phase"), 1,
+             f"intervention 'phase:' {phase!r} is not a phase (NN-name, or all)"
+             + (f"; did you mean {near[0]}?" if near else ""))
+        return None
+    if phase != PHASE and phase not in NOTIFY and difflib.SequenceMatcher(
+            None, phase, PHASE).ratio() >= 0.85:
+        _bad(findings, rel, line_of("phase"), 1,
+             f"intervention 'phase:' {phase!r} is not {PHASE}: a typo would hide a halt; "
+             "write the phase exactly")
+        return None
     if urgency not in URGENCIES:
         _bad(findings, rel, line_of("urgency"), 1,
              f"intervention 'urgency:' must be immediate or end-of-phase, not {urgency!r}")
@@ -151,6 +196,8 @@ def _read(path: Path, rel: str, processed: bool, findings: list[Finding]) -> Int
     title = meta.get("title") if isinstance(meta.get("title"), str) else None
     date = _DATE.match(name)
     kind = str(meta.get("kind") or (API_UPDATE if name.endswith("-api-update") else ""))
-    return Intervention(rel, name, phase.strip(), str(urgency),
+    covers = meta.get("covers")
+    return Intervention(rel, name, phase, str(urgency),
                         title or (heading.group(1) if heading else name), processed,
-                        date.group(1) if date else None, kind)
+                        date.group(1) if date else None, kind,
+                        covers if isinstance(covers, str) else "", str(path.resolve()))

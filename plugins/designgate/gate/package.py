@@ -33,7 +33,7 @@ ARTIFACTS = (
     ChecklistItem("Auth & Permission Model (roles, permissions, endpoint mapping)", "A",
                   lambda d: bool(d.roles)),
     ChecklistItem("Integration Points Specification (webhooks, third-party contracts)", "I",
-                  lambda d: True),
+                  lambda d: bool(d.webhooks or d.events or d.third_parties)),
     ChecklistItem("Complete OpenAPI 3.x Spec + Examples", "EOP", lambda d: bool(d.endpoints)),
 )
 REVIEW_CHECKLIST = (

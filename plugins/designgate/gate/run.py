@@ -4,11 +4,16 @@ The one entry point the CLI and the MkDocs plugin share (:func:`gate_status`). R
 come from the caller (a file, the GitHub API, an event); with none, from the commit
 trailers ``designgate gate record`` wrote.
 
-**The approved baseline** is the newest approval recorded in git on HEAD's history: a
-commit with the trailer ``Design-Gate: approve`` (its ``Design-Gate-Reviewed`` commit is the
-approved one) or an annotated tag under ``designgate/approved/`` (the tagged commit). The
-contract at that commit is the approved contract; revision cycles are counted after it
-when no ``--base`` is given.
+**The approved baseline** is the newest approval recorded in git on HEAD's history. On a
+review host (``host`` set) only the tags the publish workflow writes count
+(``designgate/approved/pr-<n>``), each checked with the host: the pull request was merged
+into that commit, and the reviewers the tag names approved it. In local use a commit with the
+trailer ``Design-Gate: approve`` (its ``Design-Gate-Reviewed`` commit is the approved one)
+counts too. The contract at that commit is the approved contract; revision cycles are counted
+after it when no ``--base`` is given.
+
+**The bar is the base branch's**: with a base, the gate settings and CODEOWNERS are read from
+the base commit, never from the change under review.
 """
 
 from __future__ import annotations
@@ -16,17 +21,27 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from designgate.check import Report, check_design
 from designgate.findings import Finding, Severity, Span
+from designgate.gate import owners as owners_mod
 from designgate.gate import reviews as rv
 from designgate.gate.contract import ContractDiff, diff_contracts
 from designgate.gate.git import ApprovalMark, GitError, History, Repo
 from designgate.gate.interventions import Interventions, default_folder, load_interventions
-from designgate.gate.state import GateStatus, evaluate
+from designgate.gate.state import Content, GateStatus, evaluate
 from designgate.load.loader import DesignLoadError, load_design
+from designgate.model.design import GateSettings
+
+
+@dataclass(slots=True)
+class Host:
+    """The review host the reviews came from (GitHub): asked for what the clone lacks."""
+
+    client: Any  # designgate.gate.github.GitHub
+    repository: str
 
 
 @dataclass(slots=True)
@@ -39,6 +54,8 @@ class GateRequest:
     pr: rv.PullRequest | None = None
     interventions_dir: Path | None = None
     require_branch: bool = False  # local use: a detached HEAD is an error
+    host: Host | None = None  # reviews from a host: trailers and unverified tags do not count
+    head: str | None = None  # the commit under review (default: HEAD)
 
 
 @dataclass(slots=True)
@@ -59,31 +76,157 @@ def gate_status(req: GateRequest, report: Report | None = None) -> GateResult:
     if req.require_branch and req.base is None and repo.branch() is None:
         raise GitError("HEAD is detached; check out the branch under review, or pass "
                        "--base REF to compare with")
-    marks = repo.approvals()
+    notes: list[str] = []
+    base_sha = repo.resolve(req.base) if req.base else None
+    settings = report.design.project.gate if base_sha is None else settings_at(repo, base_sha,
+                                                                                notes)
+    marks = trusted_marks(repo, req.host, notes)
     baseline = marks[0] if marks else None
-    since = baseline.commit if baseline is not None and req.base is None else None
-    history = repo.history(req.base, since)
+    since = baseline.commit if baseline is not None and base_sha is None else None
+    history = repo.history(base_sha, since, req.head)
 
     folder = req.interventions_dir or default_folder(req.design_dir)
     items = load_interventions(folder, root)
     halting = [*report.halted, *_g001(items)]
     blocking = [*items.findings, *_g002(items)]
 
-    notes: list[str] = []
     diff = None
     if baseline is not None and baseline.commit != history.head:
         diff = contract_since(repo, baseline.commit, report, notes)
-        if diff and not _api_update_recorded(repo, baseline.commit, folder, items):
+        if diff and not _api_update_recorded(repo, baseline.commit, folder, items, diff):
             blocking.append(_g004(report, diff))
 
-    reviews = req.reviews if req.reviews is not None else rv.from_trailers(history.commits)
-    source = req.source if req.reviews is not None else "git trailers"
-    status = evaluate(history, reviews, report.design.project.gate, halting=halting,
-                      blocking=blocking, interventions=items.items, pr=req.pr, marks=marks,
-                      source=source)
+    if req.reviews is not None:
+        reviews = req.reviews
+        source = req.source
+    elif req.host is not None:
+        reviews, source = [], req.source
+    else:
+        reviews, source = rv.from_trailers(history.commits), "git trailers"
+    content = resolve_content(repo, history, reviews, req.host)
+    owners: dict[str, tuple[str, ...]] = {}
+    if base_sha is not None and settings.require_code_owners:
+        owners = code_owners(repo, base_sha, history.head, req.host, notes)
+    status = evaluate(history, reviews, settings, content=content, owners=owners,
+                      halting=halting, blocking=blocking, interventions=items.items,
+                      pr=req.pr, marks=marks, source=source)
     if status.escalated:
         status.findings.append(_g003(report, status))
     return GateResult(status, report, baseline, diff, notes)
+
+
+def settings_at(repo: Repo, commit: str, notes: list[str] | None = None) -> GateSettings:
+    """The gate settings of the design at ``commit`` (defaults when it has none)."""
+    with tempfile.TemporaryDirectory(prefix="designgate-base-") as tmp:
+        folder = repo.design_tree(commit, Path(tmp))
+        if folder is None:
+            if notes is not None:
+                notes.append(f"the base {commit[:12]} has no design folder: the gate uses "
+                             "its default settings")
+            return GateSettings()
+        try:
+            return load_design(folder).design.project.gate
+        except DesignLoadError as exc:
+            if notes is not None:
+                notes.append(f"the design at the base {commit[:12]} cannot be loaded ({exc}): "
+                             "the gate uses its default settings")
+            return GateSettings()
+
+
+def trusted_marks(repo: Repo, host: Host | None, notes: list[str]) -> list[ApprovalMark]:
+    """The approved baselines the gate may believe, newest first."""
+    if host is None:
+        return repo.approvals()
+    marks = []
+    for m in repo.tag_approvals():
+        why = _unverified(m, host)
+        if why is None:
+            marks.append(m)
+        else:
+            notes.append(f"baseline {m.source} is not used: {why}")
+    return repo.newest_first(marks)
+
+
+def _unverified(mark: ApprovalMark, host: Host) -> str | None:
+    """Why the host does not confirm ``mark`` (None: it does)."""
+    number = mark.pull_number
+    if number is None:
+        return "on a review host only designgate/approved/pr-<n> tags count"
+    from designgate.gate.github import GitHubError
+
+    try:
+        pull = host.client.pull(host.repository, number)
+    except GitHubError as exc:
+        if exc.status == 404:
+            return f"#{number} does not exist"
+        raise
+    if not pull.get("merged_at") or pull.get("merge_commit_sha") != mark.commit:
+        return f"#{number} was not merged into {mark.commit[:12]}"
+    head = str((pull.get("head") or {}).get("sha") or "")
+    reviews = host.client.pull_reviews(host.repository, number)
+    approvers = {r.reviewer.lower() for r in reviews if r.state == rv.APPROVE
+                 and r.commit == head and r.association in rv.WRITE_ACCESS}
+    named = {r.lower() for r in mark.reviewers}
+    if not named or not named <= approvers:
+        return f"the reviewers it names did not approve #{number}'s last commit"
+    return None
+
+
+def resolve_content(repo: Repo, history: History, reviews: list[rv.Review],
+                    host: Host | None) -> Content:
+    """Trees and design deltas of HEAD, the range and every reviewed commit."""
+    base = history.base
+    trees: dict[str, str | None] = {c.sha: c.tree for c in history.commits}
+    deltas: dict[str, frozenset[tuple[str, str]] | None] = {}
+    if base is not None:
+        for c in history.commits:
+            first = c.parents[0] if c.parents else None
+            if not c.touches_design and len(c.parents) == 1 and first in deltas:
+                deltas[c.sha] = deltas[first]
+            else:
+                deltas[c.sha] = repo.design_delta(c.sha, base)
+    wanted = {r.commit for r in reviews if r.commit} | {
+        r.dismissed.head for r in reviews if r.dismissed is not None and r.dismissed.head}
+    for sha in sorted(wanted - trees.keys()):
+        if repo.has_commit(sha):
+            trees[sha] = repo.design_tree_of(sha)
+            if base is not None:
+                deltas[sha] = repo.design_delta(sha, base)
+        elif host is not None:
+            trees[sha] = host.client.design_tree(host.repository, sha, repo.design_path)
+            if base is not None:
+                deltas[sha] = host.client.design_delta(host.repository, base, sha,
+                                                       repo.design_path)
+    head_delta = deltas.get(history.head)
+    if head_delta is None and base is not None:
+        head_delta = repo.design_delta(history.head, base)
+    return Content(history.head_tree, head_delta, trees, deltas)
+
+
+def code_owners(repo: Repo, base: str, head: str, host: Host | None,
+                notes: list[str]) -> dict[str, tuple[str, ...]]:
+    """Each design file the change touches → the logins of its code owners (base's file)."""
+    found = repo.codeowners_at(base)
+    if found is None:
+        return {}
+    path, text = found
+    rules, problems = owners_mod.parse(text)
+    notes += [f"{path} {p}" for p in problems]
+    members = None
+    if host is not None:
+        def members(org: str, slug: str) -> list[str] | None:
+            return host.client.team_members(org, slug)
+    out: dict[str, tuple[str, ...]] = {}
+    said: set[str] = set()
+    for f in repo.changed_design_files(base, head):
+        logins, why = owners_mod.expand(owners_mod.owners_of(rules, f), members)
+        if logins:
+            out[f] = logins
+        for n in why:
+            if n not in said:
+                said.add(n)
+                notes.append(n)
+    return out
 
 
 def _span(report: Report, *keys: str) -> Span | None:
@@ -108,7 +251,7 @@ def _g002(items: Interventions) -> list[Finding]:
 
 def _g003(report: Report, status: GateStatus) -> Finding:
     return Finding("G003", Severity.ERROR,
-                   f"{status.cycles_used} revision cycles used of {status.max_cycles}: the gate "
+                   f"{status.cycles_used} revision cycles used of {status.budget}: the gate "
                    f"is escalated to {status.settings.orchestrator}",
                    _span(report, "gate", "max_revision_cycles"))
 
@@ -149,21 +292,36 @@ def design_contract_at(repo: Repo, commit: str, notes: list[str] | None = None) 
         return build_openapi(loaded.design).document
 
 
-def _api_update_recorded(repo: Repo, baseline: str, folder: Path, items: Interventions) -> bool:
-    """An api-update intervention record exists that was not in the baseline's tree."""
-    records = [i for i in items.items if i.kind == "api-update"]
+def _api_update_recorded(repo: Repo, baseline: str, folder: Path, items: Interventions,
+                         diff: ContractDiff) -> bool:
+    """A committed api-update record, added since the baseline, covers exactly these changes.
+
+    The record's front matter says ``covers: <digest>`` (``intervention new --api-update``
+    writes it): the digest of the list of changes it describes. A later contract change
+    has another digest and needs its own record; a draft that is not committed covers
+    nothing.
+    """
+    digest = diff.digest()
+    records = [i for i in items.items if i.kind == "api-update" and i.covers == digest]
     if not records:
         return False
     try:
         rel = Path(os.path.relpath(folder.resolve(), repo.root)).as_posix()
     except ValueError:
-        return True
-    before: set[str] = set()
-    for path in repo.paths_at(baseline, rel):
-        pp = PurePosixPath(path)
-        before.update(pp.parts)
-        before.add(pp.stem)
-    return any(i.name not in before for i in records)
+        return False
+    before = repo.paths_at(baseline, rel)
+    head = repo.head()
+    committed = repo.paths_at(head, rel)
+    for i in records:
+        try:
+            inside = Path(i.abspath).resolve().relative_to(repo.root).as_posix()
+        except ValueError:
+            continue
+        if inside in committed and inside not in before:
+            text = repo.text_at(head, inside)
+            if text is not None and f"covers: {digest}" in text:
+                return True
+    return False
 
 
 __all__ = ["GateRequest", "GateResult", "GitError", "History", "gate_status"]

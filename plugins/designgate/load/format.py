@@ -217,6 +217,10 @@ PROJECT = _file(
                 "required_approvals": {"type": "integer", "minimum": 1},
                 "max_revision_cycles": {"type": "integer", "minimum": 1},
                 "orchestrator": _TEXT,
+                "require_code_owners": {"type": "boolean"},
+                "orchestrator_logins": {"type": "array", "items": {
+                    "type": "string", "pattern": "^@?[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                                                 "(?:\\[bot\\])?$"}},
             },
             waivable=False,
         ),

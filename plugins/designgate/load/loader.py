@@ -377,6 +377,9 @@ class _Loader:
                 required_approvals=_i(gate, "required_approvals") or 1,
                 max_revision_cycles=_i(gate, "max_revision_cycles") or 3,
                 orchestrator=_s(gate, "orchestrator", "@orchestrator"),
+                require_code_owners=gate.get("require_code_owners") is not False,
+                orchestrator_logins=tuple(x for x in gate.get("orchestrator_logins") or []
+                                          if isinstance(x, str)),
             ),
         )
 

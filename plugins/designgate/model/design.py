@@ -35,6 +35,18 @@ class GateSettings:
     required_approvals: int = 1
     max_revision_cycles: int = 3
     orchestrator: str = "@orchestrator"
+    #: Where a CODEOWNERS file names owners of design files, one of them must approve.
+    require_code_owners: bool = True
+    #: The accounts that decide for the orchestrator (default: the handle, if it is a user).
+    orchestrator_logins: tuple[str, ...] = ()
+
+    def deciders(self) -> set[str]:
+        """Logins (lower case) whose reviews, comments or records are orchestrator decisions."""
+        named = {x.lstrip("@").lower() for x in self.orchestrator_logins}
+        handle = self.orchestrator.strip().lstrip("@")
+        if handle and "/" not in handle:  # a user, not a team (team members are not known)
+            named.add(handle.lower())
+        return named
 
 
 @dataclass(slots=True)

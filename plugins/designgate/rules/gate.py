@@ -26,9 +26,13 @@ declare("G002", "intervention-unprocessed", E,
 """)
 declare("G003", "revision-limit", E,
         "The revision limit is reached: the gate escalates to the orchestrator.", """
-    Each REVISE answered by new commits to `design/` is one revision cycle. At
-    `gate.max_revision_cycles` (default 3) the gate is escalated: the orchestrator named in
-    `gate.orchestrator` decides how to go on (an approval still approves the gate).
+    Each REVISE (by a reviewer with write access) answered by a change of the design content
+    is one revision cycle; rebases, amends, merges from the base branch and dismissals do
+    not change the count. At `gate.max_revision_cycles` (default 3, read from the base
+    branch) the gate is escalated until the orchestrator named in `gate.orchestrator` (or a
+    login in `gate.orchestrator_logins`) decides: a review, or a comment `/designgate approve`
+    (the ordinary rules decide again), `/designgate continue` (another round of cycles) or
+    `/designgate stop` (the gate halts). Ordinary approvals do not clear the escalation.
 """)
 declare("G004", "contract-changed-after-approval", E,
         "The approved API contract changed without an intervention record.", """
@@ -36,10 +40,15 @@ declare("G004", "contract-changed-after-approval", E,
     change to it (an operation, webhook or schema added, removed or changed since the
     approved baseline) needs a record in `human-interventions/active/<date>-04-api-update/`
     that tells the downstream phases. `designgate intervention new --api-update` drafts it
-    with the list of changes; until one is added after the baseline, approval is blocked.
+    with the list of changes and the digest of the contracts it covers (`covers:`); until a
+    record covering the current contract is committed after the baseline, approval is
+    blocked. A later contract change needs a record of its own.
 """)
 declare("G005", "intervention-invalid", E, "A human-intervention record cannot be read.", """
     Records are Markdown files with YAML front matter: `phase:` (`04-backend-design` or
     `all`) and `urgency:` (`immediate` or `end-of-phase`) between two `---` lines. A record
     the gate cannot read could be an unseen halt, so it is an error: fix the front matter.
+    So is what looks like a record but would not be read: a phase that is not one or is a
+    typo of `04-backend-design`, a file that is not `.md`, a record folder without
+    `content.md`, and anything in `human-interventions/` beside `active/` and `processed/`.
 """)
