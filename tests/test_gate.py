@@ -352,11 +352,13 @@ def test_a_non_ascii_file_name_is_a_design_change(repo: GitRepo) -> None:
     assert s["state"] == "in-review" and [r["reviewer"] for r in s["approvals"]["stale"]] == ["rita"]
 
 
-def test_a_merge_commit_that_changes_the_design_makes_an_approval_stale(repo: GitRepo) -> None:
+def test_a_merge_commit_that_deletes_an_endpoint_makes_an_approval_stale(repo: GitRepo) -> None:
     repo.design_change("first")
     repo.branch("side")
-    edit(repo.design / "api" / "notes.yaml", "summary: List", "summary: Page through")
-    repo.commit("Design: reword on a side branch")
+    notes = repo.design / "api" / "notes.yaml"
+    text = notes.read_text(encoding="utf-8")
+    notes.write_text(text[:text.index("  - id: deleteNote")], encoding="utf-8")
+    repo.commit("Design: drop DELETE /notes/{noteId} on a side branch")
     repo.git("checkout", "-q", "feature/design")
     c2 = repo.other_change("readme")
     repo.review("APPROVED", c2)
@@ -370,12 +372,20 @@ def test_a_merge_commit_that_changes_the_design_makes_an_approval_stale(repo: Gi
 def test_an_amend_or_a_rebase_with_the_same_content_keeps_the_count(repo: GitRepo) -> None:
     c1 = repo.design_change("first")
     repo.review("CHANGES_REQUESTED", c1, body="fix")
+    repo.tick()
+    repo.git("commit", "-q", "--amend", "-m", "Design: first, reworded")  # same tree
+    s = status(repo)
+    assert (s["state"], s["cycles"]["used"]) == ("revise", 0)  # nothing answered the REVISE
+    repo.tick()
+    repo.git("rebase", "-q", "--force-rebase", "main")  # new ids and dates, same content
+    s = status(repo)
+    assert (s["state"], s["cycles"]["used"]) == ("revise", 0)
     repo.design_change("fixed")
     assert status(repo)["cycles"]["used"] == 1
+    repo.tick()
     repo.git("commit", "-q", "--amend", "-m", "Design: fixed, reworded")
-    assert status(repo)["cycles"]["used"] == 1
-    # the branch rebuilt with new commit ids (the old ones stay in this repository, as
-    # they do on the review host); the REVISE of c1 matches by its design content
+    # the branch rebuilt as one commit (the old ones stay in this repository, as they do on
+    # the review host): the REVISE of c1 still matches by its design content
     repo.git("reset", "-q", "--soft", "main")
     repo.commit("Design: all in one")
     s = status(repo)
