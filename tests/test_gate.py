@@ -441,3 +441,15 @@ def test_the_orchestrator_records_a_decision_locally(repo: GitRepo) -> None:
     run("gate", "record", "continue", "--reviewer", "@notes/orchestrator", "-m", "one more")
     s = json.loads(run("gate", "status", "--format", "json").stdout)
     assert s["state"] != "escalated" and s["escalation"]["budget"] == 2
+
+
+def test_without_a_base_reviews_of_one_design_content_are_one_cycle(repo: GitRepo) -> None:
+    repo.design_change("first")
+    run("gate", "record", "revise", "-m", "one", "--reviewer", "Rita <rita@x>")
+    repo.other_change("readme only")
+    run("gate", "record", "revise", "-m", "two", "--reviewer", "Sam <sam@x>")
+    s = json.loads(run("gate", "status", "--format", "json").stdout)  # no --base, no baseline
+    assert (s["state"], s["cycles"]["used"]) == ("revise", 0)
+    repo.design_change("both answered")
+    s = json.loads(run("gate", "status", "--format", "json").stdout)
+    assert s["cycles"]["used"] == 1 and len(s["cycles"]["list"][0]["reviews"]) == 2

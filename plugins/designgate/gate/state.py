@@ -252,16 +252,16 @@ def evaluate(
         if pos is not None and pos >= 0 and content.deltas.get(commits[pos].sha) is not None:
             return content.deltas[commits[pos].sha]
         if pos is not None and pos >= 0:
-            return ("tree", commits[pos].tree, pos)
+            return ("tree", commits[pos].tree)
         return ("unknown", commit, when)
 
     head_key: object = content.head_delta if content.head_delta is not None else (
-        ("tree", history.head_tree, len(commits) - 1) if commits else ("unknown", "head", 0))
+        ("tree", history.head_tree) if commits else ("unknown", "head", 0))
 
     def key_of_commit(i: int) -> object:
         c = commits[i]
         got = content.deltas.get(c.sha)
-        return got if got is not None else ("tree", c.tree, i)
+        return got if got is not None else ("tree", c.tree)
 
     # --- revision cycles -------------------------------------------------------------
     revises = [r for r in counted if r.state == REVISE]
