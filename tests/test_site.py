@@ -175,6 +175,17 @@ def test_rule_reference_lists_every_rule(example_site: Path) -> None:
         assert f'id="{rule.id.lower()}"' in html, rule.id
 
 
+def test_change_checks_page_lists_every_check_and_the_guide_links_resolve(
+        example_site: Path) -> None:
+    from designgate.diff.catalog import CATALOG
+
+    html = (example_site / "guide" / "change-checks" / "index.html").read_text("utf-8")
+    for cid in CATALOG:
+        assert f"<code>{cid}</code>" in html, cid
+    changes = (example_site / "guide" / "changes" / "index.html").read_text("utf-8")
+    assert 'href="../change-checks/"' in changes
+
+
 def test_clean_example_findings_page(example_site: Path) -> None:
     html = main_text(page(example_site, "findings"))
     # The example needs no waiver: endpoints that reach tables through another role say so

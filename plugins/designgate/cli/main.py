@@ -220,9 +220,44 @@ def rules(fmt: str) -> int:
 @cli.command(name="explain")
 @click.argument("rule_id", metavar="RULE")
 def explain_rule(rule_id: str) -> int:
-    """Show the full documentation of RULE (an id like T001, or a rule name)."""
-    click.echo(explain(_find_rule(rule_id)))
+    """Show the full documentation of RULE (an id like T001, a rule name, or a change check
+    of `designgate diff` like request-property-removed)."""
+    from designgate.diff.catalog import CATALOG
+
+    kind = CATALOG.get(rule_id.strip().lower())
+    click.echo(kind.explain() if kind is not None else explain(_find_rule(rule_id)))
     return EXIT_OK
+
+
+DIFF_FAIL_ON = ("breaking", "warning", "info", "never")
+
+
+@cli.command(name="diff")
+@_DESIGN_DIR
+@click.option("--base", "base", required=True, metavar="REF",
+              help="The git ref of the base design, or `approved` (the approved baseline).")
+@click.option("--head", "head", default=None, metavar="REF",
+              help="The git ref of the head design (default: the working tree).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "github",
+                                                    "sarif"]),
+              default="text", show_default=True, help="Output format of the changes.")
+@click.option("--fail-on", type=click.Choice(DIFF_FAIL_ON), default="breaking",
+              show_default=True, help="Lowest level that makes the exit code 1 "
+              "(acknowledged changes never do).")
+def diff(design_dir: Path, base: str, head: str | None, fmt: str, fail_on: str) -> int:
+    """Every change between the design at --base and at --head, classified (breaking,
+    warning, info), located in both versions, with its impact."""
+    from designgate.diff.catalog import Level
+    from designgate.diff.report import FORMATTERS as DIFF_FORMATTERS
+    from designgate.diff.source import DiffError, diff_refs
+
+    try:
+        result = diff_refs(design_dir, base, head, report_root=report_root(design_dir))
+    except DiffError as exc:
+        raise CliError(str(exc)) from None
+    threshold = None if fail_on == "never" else Level[fail_on.upper()]
+    click.echo(DIFF_FORMATTERS[fmt](result, threshold))
+    return EXIT_FINDINGS if result.fails(threshold) else EXIT_OK
 
 
 def _find_rule(text: str) -> Rule:

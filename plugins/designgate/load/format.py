@@ -212,6 +212,19 @@ PROJECT = _file(
             "propertyNames": {"pattern": "^[A-Z][0-9]{3}$"},
             "additionalProperties": SEVERITY_SETTING,
         },
+        "acknowledged_changes": array(
+            obj(
+                {
+                    "change": {"type": "string", "pattern": "^[0-9a-f]{12}$",
+                               "description": "The fingerprint `designgate diff` prints."},
+                    "reason": _TEXT,
+                },
+                ("change", "reason"),
+                waivable=False,
+            ),
+            "Changes (breaking ones above all) accepted on purpose, by fingerprint, each "
+            "with its reason.",
+        ),
         "gate": obj(
             {
                 "required_approvals": {"type": "integer", "minimum": 1},

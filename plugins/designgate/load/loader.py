@@ -373,6 +373,13 @@ class _Loader:
                                               _d(conv, "responses")),
             # An invalid setting was reported (L006); it must not reach Severity.parse.
             rules={k: v for k, v in _d(d, "rules").items() if v in SEVERITY_SETTING["enum"]},
+            acknowledged=[
+                m.Acknowledgement(str(x["change"]), str(x["reason"]),
+                                  Loc(s, ("acknowledged_changes", i)))
+                for i, x in enumerate(_l(d, "acknowledged_changes"))
+                if isinstance(x, dict) and isinstance(x.get("change"), str)
+                and isinstance(x.get("reason"), str)
+            ],
             gate=m.GateSettings(
                 required_approvals=_i(gate, "required_approvals") or 1,
                 max_revision_cycles=_i(gate, "max_revision_cycles") or 3,

@@ -66,6 +66,15 @@ class ResponseDefaults:
     loc: Loc | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Acknowledgement:
+    """A change between two designs accepted on purpose (``acknowledged_changes:``)."""
+
+    fingerprint: str
+    reason: str
+    loc: Loc
+
+
 @dataclass(slots=True)
 class Project:
     loc: Loc | None
@@ -86,6 +95,7 @@ class Project:
     responses: ResponseDefaults = field(default_factory=ResponseDefaults)
     rules: dict[str, str] = field(default_factory=dict)
     gate: GateSettings = field(default_factory=GateSettings)
+    acknowledged: list[Acknowledgement] = field(default_factory=list)
 
     @property
     def mvp(self) -> bool:

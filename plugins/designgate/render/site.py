@@ -376,6 +376,10 @@ class _Builder:
             families.setdefault(rule.family, []).append(rule)
         self.render("rules.md.j2", self.links.current, "Rule reference",
                     families=families, family_letters={v: k for k, v in FAMILIES.items()})
+        from designgate.diff.report import catalog_markdown
+
+        self.site.pages.append(SitePage(posixpath.join(guide.strip("/"), "change-checks.md"),
+                                        "Change checks", catalog_markdown()))
 
     def _nav(self, tables: list[Table]) -> list[dict[str, Any]]:
         p = self.links.page
@@ -403,13 +407,14 @@ class _Builder:
             pages = {pg.path: pg for pg in self.site.pages if pg.path.startswith(g + "/")}
             order = {"index.md": "Design sources", "getting-started.md": "Getting started",
                      "cli.md": "The command line", "gate.md": "The design gate",
-                     "output-formats.md": "Output formats"}
+                     "output-formats.md": "Output formats", "changes.md": "Change review"}
             entries: list[Any] = [{title: posixpath.join(g, o)} for o, title in order.items()
                                   if posixpath.join(g, o) in pages]
             fmt = sorted(k for k in pages if k.startswith(posixpath.join(g, "format") + "/"))
             if fmt:
                 entries.append({"Format reference": [{pages[k].title: k} for k in fmt]})
             entries.append({"Rule reference": posixpath.join(g, "rules.md")})
+            entries.append({"Change checks": posixpath.join(g, "change-checks.md")})
             nav.append({"Guide": entries})
         return nav
 

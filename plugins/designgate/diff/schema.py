@@ -1,0 +1,327 @@
+"""Direction-aware comparison of two JSON Schemas (OpenAPI 3.1 schema objects).
+
+The walk follows ``$ref`` (in either document, cycle-safe), properties, ``items`` and
+``additionalProperties``; every difference it finds is reported through ``emit`` with the
+catalog id of its aspect at its place (see :mod:`designgate.diff.catalog`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from designgate.diff.catalog import PLACES, schema_id
+
+Path = tuple[str | int, ...]
+#: emit(change id, detail (property path), message, base path, head path, before, after)
+Emit = Callable[[str, tuple[str, ...], str, Path, Path, Any, Any], None]
+
+_BOUNDS = (
+    # keyword, lower bound?, aspect stem
+    ("maximum", False, "max"),
+    ("minimum", True, "min"),
+    ("exclusiveMaximum", False, "exclusive-max"),
+    ("exclusiveMinimum", True, "exclusive-min"),
+    ("maxLength", False, "max-length"),
+    ("minLength", True, "min-length"),
+    ("maxItems", False, "max-items"),
+    ("minItems", True, "min-items"),
+)
+
+
+def resolve(doc: Any, schema: Any, path: Path) -> tuple[Any, Path, str | None]:
+    """Follow ``$ref`` chains inside ``doc``: the target, its path and the last ref."""
+    ref = None
+    seen: set[str] = set()
+    while isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and \
+            schema["$ref"].startswith("#/") and schema["$ref"] not in seen:
+        ref = schema["$ref"]
+        seen.add(ref)
+        parts = [p.replace("~1", "/").replace("~0", "~") for p in ref[2:].split("/")]
+        node: Any = doc
+        for p in parts:
+            if isinstance(node, dict):
+                node = node.get(p)
+            elif isinstance(node, list) and p.isdigit() and int(p) < len(node):
+                node = node[int(p)]
+            else:
+                node = None
+        if node is None:
+            break
+        schema, path = node, tuple(int(p) if p.isdigit() else p for p in parts)
+    return schema, path, ref
+
+
+def _types(s: dict[str, Any]) -> tuple[frozenset[str], bool]:
+    t = s.get("type")
+    types = frozenset([t] if isinstance(t, str) else t if isinstance(t, list) else [])
+    nullable = "null" in types or s.get("nullable") is True
+    for key in ("oneOf", "anyOf"):
+        for alt in s.get(key) or []:
+            if isinstance(alt, dict) and alt.get("type") == "null":
+                nullable = True
+    return frozenset(x for x in types if x != "null"), nullable
+
+
+class SchemaDiff:
+    def __init__(self, base_doc: Any, head_doc: Any, emit: Emit,
+                 clean: set[tuple[str, str, str, bool]] | None = None) -> None:
+        self.docs = (base_doc, head_doc)
+        self._emit = emit
+        #: Pairs of named schemas whose comparison found nothing (shared across calls:
+        #: an unchanged component referenced by 1,000 operations is walked once).
+        self.clean = clean if clean is not None else set()
+        self.emitted = 0
+        self.cut = 0  # comparisons cut short by a reference cycle
+
+    def emit(self, *args: Any) -> None:
+        self.emitted += 1
+        self._emit(*args)
+
+    def compare(self, a: Any, b: Any, place: str, a_path: Path, b_path: Path,
+                prop: tuple[str, ...] = (), _seen: frozenset[tuple[str, str]] = frozenset()
+                ) -> None:
+        a, a_path, ra = resolve(self.docs[0], a, a_path)
+        b, b_path, rb = resolve(self.docs[1], b, b_path)
+        key = None
+        if ra and rb:
+            if (ra, rb) in _seen:
+                self.cut += 1
+                return
+            _seen = _seen | {(ra, rb)}
+            key = (ra, rb, place, bool(prop))
+            if key in self.clean:
+                return
+        if not isinstance(a, dict) or not isinstance(b, dict):
+            return
+        if key is not None:
+            before = (self.emitted, self.cut)
+            self._compare(a, b, place, a_path, b_path, prop, _seen)
+            if (self.emitted, self.cut) == before:
+                self.clean.add(key)
+            return
+        self._compare(a, b, place, a_path, b_path, prop, _seen)
+
+    def _compare(self, a: dict[str, Any], b: dict[str, Any], place: str, a_path: Path,
+                 b_path: Path, prop: tuple[str, ...], _seen: frozenset[tuple[str, str]]
+                 ) -> None:
+        direction = PLACES[place][2]
+        request = direction == "request"
+        # A read-only property is not sent; a write-only one is not returned.
+        if prop and ((a.get("readOnly") and request) or (a.get("writeOnly") and not request)):
+            return
+        name = "/".join(prop)
+        where = f"{PLACES[place][3]}" + (f", property `{name}`" if name else "")
+
+        def out(aspect: str, text: str, before: Any = None, after: Any = None) -> None:
+            self.emit(schema_id(place, aspect, root=not prop), prop, f"{where}: {text}",
+                      a_path, b_path, before, after)
+
+        self._types(a, b, out)
+        self._values(a, b, out)
+        for key, lower, stem in _BOUNDS:
+            self._bound(a.get(key), b.get(key), key, lower, stem, request, out)
+        _keyword(a, b, "pattern", ("pattern-added", "pattern-removed", "pattern-changed"), out)
+        _keyword(a, b, "default", ("default-value-added", "default-value-removed",
+                                   "default-value-changed"), out)
+        if bool(a.get("deprecated")) != bool(b.get("deprecated")):
+            out("deprecated" if b.get("deprecated") else "reactivated",
+                "deprecated" if b.get("deprecated") else "no longer deprecated")
+        self._composition(a, b, out)
+        self._additional(a, b, out, place, a_path, b_path, prop, _seen)
+        self._properties(a, b, place, a_path, b_path, prop, _seen)
+        if "items" in a and "items" in b:
+            self.compare(a["items"], b["items"], place, (*a_path, "items"), (*b_path, "items"),
+                         (*prop, "items"), _seen)
+
+    # --- aspects --------------------------------------------------------------------------
+
+    def _types(self, a: dict[str, Any], b: dict[str, Any], out: Callable[..., None]) -> None:
+        (ta, na), (tb, nb) = _types(a), _types(b)
+        fa, fb = a.get("format"), b.get("format")
+        if ta and tb and ta != tb:
+            text = f"type changed from {_tj(ta)} to {_tj(tb)}"
+            if _covers(ta, tb):
+                out("type-generalized", text, sorted(ta), sorted(tb))
+            elif _covers(tb, ta):
+                out("type-specialized", text, sorted(ta), sorted(tb))
+            else:
+                out("type-changed", text, sorted(ta), sorted(tb))
+        elif ta == tb and fa != fb:
+            if fa is None:
+                out("type-specialized", f"format `{fb}` added", None, fb)
+            elif fb is None:
+                out("type-generalized", f"format `{fa}` removed", fa, None)
+            else:
+                out("type-changed", f"format changed from `{fa}` to `{fb}`", fa, fb)
+        if na != nb:
+            out("became-nullable" if nb else "became-not-nullable",
+                "null is now allowed" if nb else "null is no longer allowed")
+
+    def _values(self, a: dict[str, Any], b: dict[str, Any], out: Callable[..., None]) -> None:
+        ea, eb = a.get("enum"), b.get("enum")
+        if isinstance(ea, list) or isinstance(eb, list):
+            if not isinstance(ea, list):
+                out("became-enum", f"restricted to {_j(eb)}", None, eb)
+            elif not isinstance(eb, list):
+                out("enum-removed", f"no longer restricted to {_j(ea)}", ea, None)
+            else:
+                removed = [v for v in ea if v not in eb]
+                added = [v for v in eb if v not in ea]
+                for v in removed:
+                    out("enum-value-removed", f"enum value `{_j(v)}` removed", v, None)
+                for v in added:
+                    out("enum-value-added", f"enum value `{_j(v)}` added", None, v)
+        _keyword(a, b, "const", ("const-added", "const-removed", "const-changed"), out)
+
+    @staticmethod
+    def _bound(va: Any, vb: Any, key: str, lower: bool, stem: str, request: bool,
+               out: Callable[..., None]) -> None:
+        num = (int, float)
+        va = va if isinstance(va, num) and not isinstance(va, bool) else None
+        vb = vb if isinstance(vb, num) and not isinstance(vb, bool) else None
+        if va == vb:
+            return
+        if va is None:
+            out(f"{stem}-set", f"`{key}` {vb} set", None, vb)
+        elif vb is None:
+            out(f"{stem}-unset", f"`{key}` {va} removed", va, None)
+        else:
+            up = vb > va
+            aspect = f"{stem}-{'increased' if up else 'decreased'}"
+            out(aspect, f"`{key}` {'raised' if up else 'lowered'} from {va} to {vb}", va, vb)
+
+    def _composition(self, a: dict[str, Any], b: dict[str, Any],
+                     out: Callable[..., None]) -> None:
+        for key, stem in (("oneOf", "one-of"), ("anyOf", "any-of"), ("allOf", "all-of")):
+            la = [x for x in a.get(key) or [] if not _is_null(x)]
+            lb = [x for x in b.get(key) or [] if not _is_null(x)]
+            ka, kb = [_key(x) for x in la], [_key(x) for x in lb]
+            for x in kb:
+                if x not in ka:
+                    out(f"{stem}-added", f"`{key}` alternative {x} added", None, x)
+            for x in ka:
+                if x not in kb:
+                    out(f"{stem}-removed", f"`{key}` alternative {x} removed", x, None)
+
+    def _additional(self, a: dict[str, Any], b: dict[str, Any], out: Callable[..., None],
+                    place: str, a_path: Path, b_path: Path, prop: tuple[str, ...],
+                    seen: frozenset[tuple[str, str]]) -> None:
+        if not ({"object"} & (_types(a)[0] | _types(b)[0]) or "properties" in a or
+                "properties" in b):
+            return
+        xa, xb = a.get("additionalProperties", True), b.get("additionalProperties", True)
+        if xa is not False and xb is False:
+            out("additional-properties-forbidden", "fields the schema does not name are "
+                "no longer allowed")
+        elif xa is False and xb is not False:
+            out("additional-properties-allowed", "fields the schema does not name are allowed")
+        elif isinstance(xa, dict) and isinstance(xb, dict):
+            self.compare(xa, xb, place, (*a_path, "additionalProperties"),
+                         (*b_path, "additionalProperties"), (*prop, "*"), seen)
+
+    def _properties(self, a: dict[str, Any], b: dict[str, Any], place: str, a_path: Path,
+                    b_path: Path, prop: tuple[str, ...],
+                    seen: frozenset[tuple[str, str]]) -> None:
+        props_a = a.get("properties") if isinstance(a.get("properties"), dict) else {}
+        props_b = b.get("properties") if isinstance(b.get("properties"), dict) else {}
+        if not props_a and not props_b:
+            return
+        req_a = set(a.get("required") or [])
+        req_b = set(b.get("required") or [])
+        direction = PLACES[place][2]
+        request = direction == "request"
+        payload = place.endswith("payload")
+        pp = PLACES[place][1]
+        words = PLACES[place][3]
+        for name in list(props_a) + [n for n in props_b if n not in props_a]:
+            sub = (*prop, name)
+            label = "/".join(sub)
+            pa_path, pb_path = (*a_path, "properties", name), (*b_path, "properties", name)
+            sa, sb = props_a.get(name), props_b.get(name)
+            if sa is not None and sb is not None:
+                ra, rb = name in req_a, name in req_b
+                if ra != rb and not (request and _flag(sa, "readOnly")):
+                    if request:
+                        cid = f"request-property-became-{'required' if rb else 'optional'}"
+                    elif payload and not rb:
+                        cid = f"{pp}-became-optional"
+                    elif payload:
+                        cid = ""
+                    else:
+                        cid = f"response-property-became-{'required' if rb else 'optional'}"
+                    if cid:
+                        self.emit(cid, sub, f"{words}: property `{label}` became "
+                                  f"{'required' if rb else 'optional'}", pa_path, pb_path,
+                                  ra, rb)
+                self.compare(sa, sb, place, pa_path, pb_path, sub, seen)
+                continue
+            if sb is not None:  # added
+                if request and _flag(sb, "readOnly"):
+                    continue
+                required = name in req_b
+                if request:
+                    cid = f"new-{'required' if required else 'optional'}-request-property"
+                elif payload:
+                    cid = f"{pp}-added"
+                else:
+                    cid = f"response-{'required' if required else 'optional'}-property-added"
+                self.emit(cid, sub, f"{words}: {'required' if required else 'optional'} "
+                          f"property `{label}` added", (*a_path,), pb_path, None, name)
+            else:  # removed
+                if (request and _flag(sa, "readOnly")) or (not request and _flag(sa, "writeOnly")):
+                    continue
+                required = name in req_a
+                if request:
+                    cid = "request-property-removed"
+                elif payload:
+                    cid = f"{pp}-{'required' if required else 'optional'}-removed"
+                else:
+                    cid = f"response-{'required' if required else 'optional'}-property-removed"
+                self.emit(cid, sub, f"{words}: {'required' if required else 'optional'} "
+                          f"property `{label}` removed", pa_path, (*b_path,), name, None)
+
+
+def _keyword(a: dict[str, Any], b: dict[str, Any], key: str, aspects: tuple[str, str, str],
+             out: Callable[..., None]) -> None:
+    """A keyword added, removed or changed (``aspects`` in that order)."""
+    if key not in a and key not in b:
+        return
+    va, vb = a.get(key), b.get(key)
+    if key not in a:
+        out(aspects[0], f"{key} `{_j(vb)}` added", None, vb)
+    elif key not in b:
+        out(aspects[1], f"{key} `{_j(va)}` removed", va, None)
+    elif va != vb:
+        out(aspects[2], f"{key} changed from `{_j(va)}` to `{_j(vb)}`", va, vb)
+
+
+def _covers(old: frozenset[str], new: frozenset[str]) -> bool:
+    """Every value of the ``old`` types is a value of the ``new`` ones."""
+    return all(t in new or (t == "integer" and "number" in new) for t in old)
+
+
+def _flag(s: Any, key: str) -> bool:
+    return isinstance(s, dict) and s.get(key) is True
+
+
+def _is_null(x: Any) -> bool:
+    return isinstance(x, dict) and x.get("type") == "null" and len(x) == 1
+
+
+def _key(x: Any) -> str:
+    if isinstance(x, dict) and isinstance(x.get("$ref"), str):
+        return x["$ref"].rsplit("/", 1)[-1]
+    import json
+
+    return json.dumps(x, sort_keys=True, default=str)
+
+
+def _j(v: Any) -> str:
+    import json
+
+    return json.dumps(v, ensure_ascii=False, default=str)
+
+
+def _tj(types: frozenset[str]) -> str:
+    return "/".join(sorted(types))
