@@ -470,9 +470,6 @@ def _column(table: str, a: Column, b: Column, db: Any) -> None:
         db("check-constraint-added" if not a.check else "check-constraint-changed", table,
            f"column `{col}`: CHECK {'added' if not a.check else 'changed'}", a.loc.span,
            b.loc.span, (b.name,), a.check, b.check)
-    ra, rb = a.references, b.references
-    if rb is not None and ra is None:
-        pass  # reported with the table's foreign keys
 
 
 # --- auth ------------------------------------------------------------------------------------------
@@ -563,8 +560,6 @@ def _policies(base: Design, head: Design, out: DesignDiff) -> None:
             if _sql(ea or "") == _sql(eb or ""):
                 continue
             order = _expr_order(ea, eb)
-            if p.restrictive and order in ("tightened", "loosened"):
-                order = order  # a restrictive policy's rows are an upper bound too
             cid = {"tightened": "rls-policy-tightened", "loosened": "rls-policy-loosened"}.get(
                 order, "rls-policy-changed")
             _add(out, cid, subject, f"policy `{p.name}` on `{p.table}`: {field.upper()} "
