@@ -235,18 +235,30 @@ def test_post_approval_contract_change_needs_an_intervention_record(repo: GitRep
     _approve_locally(repo)
     s = json.loads(run("gate", "status", "--format", "json").stdout)
     assert s["state"] == "approved" and s["baseline"]["reviewers"] == ["Rita <rita@example.com>"]
+    # A reworded summary breaks nobody: listed, not blocking.
     edit(repo.design / "api" / "notes.yaml", "summary: List", "summary: Page through")
     repo.commit("Design: reword")
-    result = run("gate", "status", "--format", "json")
-    s = json.loads(result.stdout)
+    s = json.loads(run("gate", "status", "--format", "json").stdout)
+    assert [f["rule"] for f in s["findings"]] == []
+    assert s["contract_changes"] == []  # a summary is documentation: no check reports it
+    # Lowering a page size breaks clients that ask for more: G004 until a record covers it.
+    api = repo.design / "api" / "notes.yaml"
+    edit(api, "max_page_size: 100", "max_page_size: 50")
+    repo.commit("Design: smaller pages")
+    s = json.loads(run("gate", "status", "--format", "json").stdout)
     assert [f["rule"] for f in s["findings"]] == ["G004"]
-    assert s["contract_changes"] == [{"kind": "operation", "name": "listNotes",
-                                      "what": "changed", "detail": "GET /notes — summary"}]
+    ids = [c["id"] for c in s["contract_changes"] if c["level"] == "breaking"]
+    assert "pagination-max-page-size-decreased" in ids
+    g004 = s["findings"][0]
+    assert (g004["file"], g004["line"]) == ("design/api/notes.yaml",
+                                            line_of(api, "max_page_size: 50"))
     drafted = run("intervention", "new", "--api-update", "--date", "2026-03-03")
     assert drafted.exit_code == 0, drafted.output
     record = repo.path / "human-interventions/active/2026-03-03-04-api-update/content.md"
     text = record.read_text(encoding="utf-8")
-    assert "| changed | operation | `listNotes` | GET /notes — summary |" in text
+    assert "| breaking | `pagination-max-page-size-decreased` | GET /notes: maximum page " \
+           "size lowered from 100 to 50 |" in text
+    assert "## What the breaking changes reach" in text and "FR-" in text
     assert "notify: [06-backend-implementation, 07-integration]" in text
     assert run("intervention", "new", "--api-update", "--date", "2026-03-03").exit_code == 2
     assert "covers: sha256:" in text
@@ -255,9 +267,12 @@ def test_post_approval_contract_change_needs_an_intervention_record(repo: GitRep
     repo.commit("Intervention: api update")
     s = json.loads(run("gate", "status", "--format", "json").stdout)
     assert [f["rule"] for f in s["findings"]] == []
-    # a later contract change is not what the record covers
-    edit(repo.design / "api" / "notes.yaml", "summary: Page through", "summary: Walk through")
-    repo.commit("Design: reword again")
+    md = run("gate", "status", "--format", "markdown").stdout
+    assert "**Changes since the approved baseline" in md
+    assert "`pagination-max-page-size-decreased`" in md
+    # a later breaking change is not what the record covers
+    edit(api, "max_page_size: 50", "max_page_size: 40")
+    repo.commit("Design: smaller still")
     s = json.loads(run("gate", "status", "--format", "json").stdout)
     assert [f["rule"] for f in s["findings"]] == ["G004"]
 

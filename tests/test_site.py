@@ -21,7 +21,7 @@ from designgate.render.site import Links, SiteOptions
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
-from support import REPO, copy_scaffold, edit
+from support import REPO, copy_scaffold, edit, line_of
 
 PAGES = ("index", "endpoints", "traceability", "api", "database", "auth", "integrations",
          "prioritization", "migrations", "gate", "findings")
@@ -557,6 +557,28 @@ def test_gate_page_shows_the_state_from_git(tmp_path: Path,
     assert "No approval is recorded" in html
     overview = main_text(page(site, "index"))
     assert "dg-gate-in-review" in overview and "revision cycles 1 of 3" in overview
+
+
+def test_gate_page_lists_the_changes_since_the_approved_baseline(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+    from designgate.cli.main import cli
+    from gitrepo import GitRepo
+
+    repo = GitRepo(tmp_path / "repo")
+    monkeypatch.chdir(repo.path)
+    approved = CliRunner().invoke(cli, ["gate", "record", "approve", "--reviewer", "R <r@x>"])
+    assert approved.exit_code == 0, approved.output
+    api = repo.design / "api" / "notes.yaml"
+    edit(api, "max_page_size: 100", "max_page_size: 50")
+    edit(repo.design / "prd.yaml", "title: ", "title: <script>x</script> ")
+    repo.commit("Design: smaller pages")
+    html = main_text(page(build_site(make_site(repo.path)), "gate"))
+    assert "Changes since the approved baseline" in html
+    assert "<code>pagination-max-page-size-decreased</code>" in html
+    assert f"design/api/notes.yaml:{line_of(api, 'max_page_size: 50')}" in html
+    assert "G004" in html
+    assert "<script>x" not in html and "&lt;script&gt;x" in html
 
 
 def test_gate_page_outside_git_says_why(tmp_path: Path) -> None:

@@ -83,6 +83,15 @@ class DesignDiff:
     changes: list[Change] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
+    def digest(self) -> str:
+        """What an api-update record covers: the unacknowledged breaking changes, by their
+        fingerprints (a later breaking change has another digest)."""
+        text = "\n".join(sorted(c.fingerprint for c in self.breaking))
+        return f"sha256:{hashlib.sha256(text.encode()).hexdigest()[:32]}"
+
+    def __bool__(self) -> bool:
+        return bool(self.changes)
+
     def sort(self) -> None:
         self.changes.sort(key=Change.sort_key)
 

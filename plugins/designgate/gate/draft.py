@@ -5,10 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from designgate.check import check_design
+from designgate.findings import Span
 from designgate.gate.git import GitError, Repo
 from designgate.gate.interventions import ACTIVE, API_UPDATE, NOTIFY, default_folder
 from designgate.gate.report import md
 from designgate.gate.run import contract_since
+
+
+def _where(span: Span | None) -> str:
+    return md(f"{span.file}:{span.line}") if span else "-"
 
 
 class DraftError(Exception):
@@ -56,13 +61,24 @@ def draft_api_update(design_dir: Path, root: Path | None, folder: Path | None, d
         "",
         "Notify: " + ", ".join(NOTIFY) + ".",
         "",
-        "## Contract changes",
+        "## Changes since the approved baseline",
         "",
-        "| Change | Kind | Name | Where / what differs |",
-        "|---|---|---|---|",
+        "Classified by `designgate diff` (most severe first; `designgate explain ID` says "
+        "what each check means).",
+        "",
+        "| Level | Check | Change | Base → head | Fingerprint |",
+        "|---|---|---|---|---|",
     ]
-    lines += [f"| {c.what} | {c.kind} | `{c.name.replace('`', '')}` | {md(c.detail)} |"
-              for c in diff.changes]
+    lines += [f"| {c.level} | `{c.id}` | {md(c.message)} | {_where(c.base)} → "
+              f"{_where(c.head)} | `{c.fingerprint}` |" for c in diff.changes]
+    breaking = diff.breaking
+    if breaking:
+        lines += ["", "## What the breaking changes reach", "",
+                  "From the traceability graph of both designs:", ""]
+        for c in breaking:
+            reach = "; ".join(f"{k.replace('_', ' ')}: {', '.join(md(x) for x in v)}"
+                              for k, v in c.impact.as_dict().items() if v)
+            lines.append(f"- `{c.id}` {md(c.message)} — {reach or 'nothing traced'}")
     lines += [
         "",
         "## Why",
@@ -71,8 +87,8 @@ def draft_api_update(design_dir: Path, root: Path | None, folder: Path | None, d
         "",
         "## Impact assessment",
         "",
-        "<!-- Required for breaking changes (removed or changed operations and schemas): who "
-        "calls them, what implementation and integration must change, the migration path. -->",
+        "<!-- Required for breaking changes (listed above with what they reach): who calls "
+        "them, what implementation and integration must change, the migration path. -->",
         "",
         "## Agent interpretation",
         "",
@@ -80,9 +96,10 @@ def draft_api_update(design_dir: Path, root: Path | None, folder: Path | None, d
         "human-interventions/processed/. -->",
         "",
     ]
-    if diff.breaking:
-        lines.insert(lines.index("## Why"), "**Breaking:** operations or schemas were removed or "
-                     "changed; complete the impact assessment before going on.\n")
+    if breaking:
+        lines.insert(lines.index("## Why"), f"**Breaking:** {len(breaking)} change"
+                     f"{'s' if len(breaking) != 1 else ''} break existing clients, data or "
+                     "roles; complete the impact assessment before going on.\n")
     target.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines), encoding="utf-8")
     return path

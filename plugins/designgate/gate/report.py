@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from designgate.diff.report import change_dict, format_markdown
 from designgate.findings import Severity
 from designgate.gate.package import REVIEW_CHECKLIST, checklist, open_findings, priorities
 from designgate.gate.run import GateResult
@@ -96,8 +97,7 @@ def to_json(result: GateResult) -> dict[str, Any]:
                      if result.baseline else None),
         "approval_history": [{"commit": m.commit, "source": m.source, "at": m.time.isoformat(),
                               "reviewers": list(m.reviewers)} for m in s.history],
-        "contract_changes": ([{"kind": c.kind, "name": c.name, "what": c.what,
-                               "detail": c.detail} for c in result.contract.changes]
+        "contract_changes": ([change_dict(c) for c in result.contract.changes]
                              if result.contract is not None else None),
         "findings": [{"rule": f.rule, "severity": str(f.severity), "message": f.message,
                       "file": f.span.file if f.span else None,
@@ -139,7 +139,7 @@ def render_text(result: GateResult) -> str:
     if result.baseline:
         lines.append(f"approved baseline: {result.baseline.commit[:12]} ({result.baseline.source})")
     if result.contract:
-        lines.append(f"contract since baseline: {result.contract.summary()}")
+        lines.append(f"changes since the approved baseline: {result.contract.summary()}")
     active = [i for i in s.interventions if i.concerns_phase and not i.processed]
     done = [i for i in s.interventions if i.concerns_phase and i.processed]
     if active or done:
@@ -257,13 +257,11 @@ def _markdown(result: GateResult, cap: int) -> str:
         out += [f"- Contract-change notice for {md(i.phase)}: {md(i.title)} — {code(i.path)}"
                 for i in notices]
     if result.contract:
-        out += ["", f"**Contract changes since the approved baseline "
+        out += ["", f"**Changes since the approved baseline "
                 f"`{result.baseline.commit[:12] if result.baseline else '?'}`:** "
-                f"{result.contract.summary()}"]
-        out += [f"- {c.what} {c.kind} {code(c.name)}" + (f" ({md(c.detail)})" if c.detail else "")
-                for c in result.contract.changes[:50]]
-        if len(result.contract.changes) > 50:
-            out.append(f"- … and {len(result.contract.changes) - 50} more")
+                f"{result.contract.summary()}", ""]
+        table = format_markdown(result.contract).split("\n", 2)
+        out += table[2].splitlines() if len(table) > 2 else []
     out += ["", "**Reply with a pull-request review:** *Approve* → APPROVED (begin 06 Backend "
             "Implementation); *Request changes* with your feedback → REVISE (the design is "
             "updated and re-presented)."]

@@ -25,15 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from designgate.check import Report, check_design
+from designgate.diff.changes import DesignDiff
 from designgate.findings import Finding, Severity, Span
 from designgate.gate import owners as owners_mod
 from designgate.gate import reviews as rv
-from designgate.gate.contract import ContractDiff, diff_contracts
 from designgate.gate.git import ApprovalMark, GitError, History, Repo
 from designgate.gate.interventions import Interventions, default_folder, load_interventions
 from designgate.gate.state import Content, GateStatus, evaluate
 from designgate.load.loader import DesignLoadError, load_design
-from designgate.model.design import GateSettings
+from designgate.model.design import Design, GateSettings
 
 
 @dataclass(slots=True)
@@ -63,7 +63,7 @@ class GateResult:
     status: GateStatus
     report: Report
     baseline: ApprovalMark | None = None
-    contract: ContractDiff | None = None
+    contract: DesignDiff | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -93,7 +93,8 @@ def gate_status(req: GateRequest, report: Report | None = None) -> GateResult:
     diff = None
     if baseline is not None and baseline.commit != history.head:
         diff = contract_since(repo, baseline.commit, report, notes)
-        if diff and not _api_update_recorded(repo, baseline.commit, folder, items, diff):
+        if diff and diff.breaking and \
+                not _api_update_recorded(repo, baseline.commit, folder, items, diff):
             blocking.append(_g004(report, diff))
 
     if req.reviews is not None:
@@ -256,27 +257,32 @@ def _g003(report: Report, status: GateStatus) -> Finding:
                    _span(report, "gate", "max_revision_cycles"))
 
 
-def _g004(report: Report, diff: ContractDiff) -> Finding:
+def _g004(report: Report, diff: DesignDiff) -> Finding:
+    first = diff.breaking[0]
+    n = len(diff.breaking)
     return Finding("G004", Severity.ERROR,
-                   f"the API contract changed since the approved baseline ({diff.summary()}) "
-                   "with no intervention record; run `designgate intervention new --api-update`",
-                   _span(report, "version"))
+                   f"{n} breaking change{'s' if n != 1 else ''} since the approved baseline "
+                   f"({first.id}: {first.message}{', ...' if n > 1 else ''}) with no "
+                   "intervention record; run `designgate intervention new --api-update`, or "
+                   "acknowledge the change in `acknowledged_changes:`",
+                   first.head or _span(report, "version"))
 
 
 def contract_since(repo: Repo, commit: str, report: Report,
-                   notes: list[str] | None = None) -> ContractDiff | None:
-    """The contract diff from the design at ``commit`` to the checked design (None: unknown)."""
-    from designgate.generate import build_openapi
+                   notes: list[str] | None = None) -> DesignDiff | None:
+    """Every change from the design at ``commit`` to the checked design, classified by the
+    change catalog (None: the design at ``commit`` cannot be read)."""
+    from designgate.diff import diff_designs
 
-    old = design_contract_at(repo, commit, notes)
+    old = design_at(repo, commit, notes)
     if old is None:
         return None
-    return diff_contracts(old, build_openapi(report.design).document)
+    return diff_designs(old, report.design, base_ref=f"approved {commit[:12]}",
+                        head_ref="head")
 
 
-def design_contract_at(repo: Repo, commit: str, notes: list[str] | None = None) -> Any:
-    from designgate.generate import build_openapi
-
+def design_at(repo: Repo, commit: str, notes: list[str] | None = None) -> Design | None:
+    """The design as it was at ``commit``, its paths as in the repository."""
     with tempfile.TemporaryDirectory(prefix="designgate-baseline-") as tmp:
         folder = repo.design_tree(commit, Path(tmp))
         if folder is None:
@@ -284,16 +290,15 @@ def design_contract_at(repo: Repo, commit: str, notes: list[str] | None = None) 
                 notes.append(f"the approved baseline {commit[:12]} has no design folder")
             return None
         try:
-            loaded = load_design(folder)
+            return load_design(folder, tmp).design
         except DesignLoadError as exc:
             if notes is not None:
                 notes.append(f"the design at the approved baseline cannot be loaded: {exc}")
             return None
-        return build_openapi(loaded.design).document
 
 
 def _api_update_recorded(repo: Repo, baseline: str, folder: Path, items: Interventions,
-                         diff: ContractDiff) -> bool:
+                         diff: DesignDiff) -> bool:
     """A committed api-update record, added since the baseline, covers exactly these changes.
 
     The record's front matter says ``covers: <digest>`` (``intervention new --api-update``

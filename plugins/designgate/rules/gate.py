@@ -35,14 +35,18 @@ declare("G003", "revision-limit", E,
     `/designgate stop` (the gate halts). Ordinary approvals do not clear the escalation.
 """)
 declare("G004", "contract-changed-after-approval", E,
-        "The approved API contract changed without an intervention record.", """
-    After a gate approval, the contract is what implementation and integration build on. A
-    change to it (an operation, webhook or schema added, removed or changed since the
-    approved baseline) needs a record in `human-interventions/active/<date>-04-api-update/`
-    that tells the downstream phases. `designgate intervention new --api-update` drafts it
-    with the list of changes and the digest of the contracts it covers (`covers:`); until a
-    record covering the current contract is committed after the baseline, approval is
-    blocked. A later contract change needs a record of its own.
+        "The design has a breaking change since approval and no intervention record.", """
+    After a gate approval, the design is what implementation and integration build on. A
+    breaking change since the approved baseline (classified by the change review, see
+    `designgate diff --base approved`: an operation removed, a request narrowed, a response
+    widened, a column dropped, a role losing access...) needs a record in
+    `human-interventions/active/<date>-04-api-update/` that tells the downstream phases.
+    `designgate intervention new --api-update` drafts it with the classified changes, their
+    impact and the digest of the breaking changes it covers (`covers:`); until a record
+    covering them is committed after the baseline, approval is blocked. A later breaking
+    change needs a record of its own; one accepted on purpose can be acknowledged by its
+    fingerprint in `acknowledged_changes:` instead. Warnings and infos are listed, not
+    blocking.
 """)
 declare("G005", "intervention-invalid", E, "A human-intervention record cannot be read.", """
     Records are Markdown files with YAML front matter: `phase:` (`04-backend-design` or
