@@ -438,3 +438,39 @@ def test_a_changed_component_is_reported_for_every_operation_that_uses_it() -> N
     found = run(d(200), d(300))
     assert sorted((f[0], f[1]) for f in found) == [
         ("response-property-max-length-increased", f"GET /p{i}") for i in range(3)]
+
+
+def _nodes(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [path]
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out += _nodes(v, (*path, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out += _nodes(v, (*path, i))
+    return out
+
+
+def test_malformed_documents_never_raise() -> None:
+    """Any node of a rich document replaced by a value of the wrong type (the raw
+    `openapi:` escape hatch lets a design write anything): the diff still completes."""
+    rich = _place("request-body", *SCHEMA_CASES["one-of-removed"])[0]
+    rich["paths"]["/x"]["get"].update({
+        "tags": ["a"], "security": [{"b": []}], "parameters": [
+            {"name": "q", "in": "query", "schema": {"type": ["string", "null"], "enum": ["a"]}}],
+        "responses": {"200": {"description": "ok", "headers": {"H": {"schema": {}}},
+                              "content": {"application/json": {"schema": {
+                                  "type": "object", "required": ["a"],
+                                  "properties": {"a": {"allOf": [{"type": "string"}]}}}}}}}})
+    rich["webhooks"] = {"w": {"post": {"requestBody": {"content": {"application/json": {
+        "schema": {"type": "object"}}}}}}}
+    wrong: list[Any] = [None, "text", 7, [1, {"x": 1}], {"k": [None]}, True]
+    for path in _nodes(rich)[1:]:
+        for bad in wrong:
+            head = copy.deepcopy(rich)
+            node = head
+            for p in path[:-1]:
+                node = node[p]
+            node[path[-1]] = bad
+            run(rich, head)
+            run(head, rich)

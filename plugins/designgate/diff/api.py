@@ -28,7 +28,7 @@ def _norm(path: str) -> str:
 def operations(doc: Any) -> dict[tuple[str, str], tuple[str, Any]]:
     """``(METHOD, normalised path)`` → (path as written, operation)."""
     out: dict[tuple[str, str], tuple[str, Any]] = {}
-    for path, item in (doc.get("paths") or {}).items() if isinstance(doc, dict) else ():
+    for path, item in _dict(doc.get("paths")).items() if isinstance(doc, dict) else ():
         if isinstance(item, dict):
             for m in METHODS:
                 if isinstance(item.get(m), dict):
@@ -98,7 +98,7 @@ class ApiDiff:
             else:
                 r("endpoint-reactivated", subject, (), f"{subject} no longer deprecated", at,
                   bt, True, False)
-        ta, tb = list(a.get("tags") or []), list(b.get("tags") or [])
+        ta, tb = _list(a.get("tags")), _list(b.get("tags"))
         for t in tb:
             if t not in ta:
                 r("api-tag-added", subject, (t,), f"{subject}: tag `{t}` added", at,
@@ -114,7 +114,7 @@ class ApiDiff:
 
     def _security(self, doc: Any, op: dict[str, Any]) -> list[frozenset[str]]:
         reqs = op.get("security", doc.get("security") if isinstance(doc, dict) else None)
-        return [frozenset(x) for x in reqs or [] if isinstance(x, dict)]
+        return [frozenset(map(str, x)) for x in _list(reqs) if isinstance(x, dict)]
 
     def security(self, subject: str, a: dict[str, Any], b: dict[str, Any], at: Path,
                  bt: Path) -> None:
@@ -135,7 +135,7 @@ class ApiDiff:
     def _params(self, doc: Any, op: dict[str, Any], at: Path) -> dict[tuple[str, str], Any]:
         out: dict[tuple[str, str], Any] = {}
         path_index = 0
-        for i, p in enumerate(op.get("parameters") or []):
+        for i, p in enumerate(_list(op.get("parameters"))):
             p, ppath, _ = resolve(doc, p, (*at, "parameters", i))
             if not isinstance(p, dict):
                 continue
@@ -267,8 +267,8 @@ class ApiDiff:
             if not isinstance(xa, dict) or not isinstance(xb, dict):
                 continue
             if not success:
-                fa = PROBLEM in (xa.get("content") or {})
-                fb = PROBLEM in (xb.get("content") or {})
+                fa = PROBLEM in _dict(xa.get("content"))
+                fb = PROBLEM in _dict(xb.get("content"))
                 if fa != fb:
                     r("response-error-format-changed", subject, (str(code),),
                       f"{subject}: error response {code} "
@@ -279,8 +279,8 @@ class ApiDiff:
     def headers(self, subject: str, code: str, a: dict[str, Any], b: dict[str, Any], at: Path,
                 bt: Path) -> None:
         r = self.report
-        ha = {str(k).lower(): (k, v) for k, v in (a.get("headers") or {}).items()}
-        hb = {str(k).lower(): (k, v) for k, v in (b.get("headers") or {}).items()}
+        ha = {str(k).lower(): (k, v) for k, v in _dict(a.get("headers")).items()}
+        hb = {str(k).lower(): (k, v) for k, v in _dict(b.get("headers")).items()}
         for name, (k, v) in ha.items():
             va, pa, _ = resolve(self.base, v, (*at, "headers", k))
             if name not in hb:
@@ -319,8 +319,8 @@ class ApiDiff:
     # --- webhooks ------------------------------------------------------------------------
 
     def webhooks(self) -> None:
-        wa = self.base.get("webhooks") or {} if isinstance(self.base, dict) else {}
-        wb = self.head.get("webhooks") or {} if isinstance(self.head, dict) else {}
+        wa = _dict(self.base.get("webhooks")) if isinstance(self.base, dict) else {}
+        wb = _dict(self.head.get("webhooks")) if isinstance(self.head, dict) else {}
         for name in wa:
             if name not in wb:
                 self.report("webhook-removed", f"webhook {name}", (), f"webhook `{name}` "
@@ -331,7 +331,7 @@ class ApiDiff:
                             None, ("webhooks", name), None, name)
                 continue
             for m in METHODS:
-                oa, ob = (wa[name] or {}).get(m), (wb[name] or {}).get(m)
+                oa, ob = _dict(wa[name]).get(m), _dict(wb[name]).get(m)
                 if not isinstance(oa, dict) or not isinstance(ob, dict):
                     continue
                 at, bt = ("webhooks", name, m), ("webhooks", name, m)
@@ -339,8 +339,8 @@ class ApiDiff:
                 ba, pa, _ = resolve(self.base, oa.get("requestBody"), (*at, "requestBody"))
                 bb, pb, _ = resolve(self.head, ob.get("requestBody"), (*bt, "requestBody"))
                 if isinstance(ba, dict) and isinstance(bb, dict):
-                    for mt, media in (ba.get("content") or {}).items():
-                        other = (bb.get("content") or {}).get(mt)
+                    for mt, media in _dict(ba.get("content")).items():
+                        other = _dict(bb.get("content")).get(mt)
                         if isinstance(media, dict) and isinstance(other, dict):
                             self.schemas(subject, "webhook-payload", media.get("schema"),
                                          other.get("schema"), (*pa, "content", mt, "schema"),
@@ -355,3 +355,11 @@ class ApiDiff:
 
 def _alts(reqs: list[frozenset[str]]) -> str:
     return " or ".join("+".join(sorted(r)) or "none" for r in reqs) or "none"
+
+
+def _dict(v: Any) -> dict[Any, Any]:
+    return v if isinstance(v, dict) else {}
+
+
+def _list(v: Any) -> list[Any]:
+    return v if isinstance(v, list) else []

@@ -54,10 +54,11 @@ def resolve(doc: Any, schema: Any, path: Path) -> tuple[Any, Path, str | None]:
 
 def _types(s: dict[str, Any]) -> tuple[frozenset[str], bool]:
     t = s.get("type")
-    types = frozenset([t] if isinstance(t, str) else t if isinstance(t, list) else [])
+    types = frozenset([t] if isinstance(t, str) else
+                      [x for x in t if isinstance(x, str)] if isinstance(t, list) else [])
     nullable = "null" in types or s.get("nullable") is True
     for key in ("oneOf", "anyOf"):
-        for alt in s.get(key) or []:
+        for alt in _items(s.get(key)):
             if isinstance(alt, dict) and alt.get("type") == "null":
                 nullable = True
     return frozenset(x for x in types if x != "null"), nullable
@@ -160,6 +161,8 @@ class SchemaDiff:
 
     def _values(self, a: dict[str, Any], b: dict[str, Any], out: Callable[..., None]) -> None:
         ea, eb = a.get("enum"), b.get("enum")
+        ea = ea if isinstance(ea, list) else None
+        eb = eb if isinstance(eb, list) else None
         if isinstance(ea, list) or isinstance(eb, list):
             if not isinstance(ea, list):
                 out("became-enum", f"restricted to {_j(eb)}", None, eb)
@@ -194,8 +197,8 @@ class SchemaDiff:
     def _composition(self, a: dict[str, Any], b: dict[str, Any],
                      out: Callable[..., None]) -> None:
         for key, stem in (("oneOf", "one-of"), ("anyOf", "any-of"), ("allOf", "all-of")):
-            la = [x for x in a.get(key) or [] if not _is_null(x)]
-            lb = [x for x in b.get(key) or [] if not _is_null(x)]
+            la = [x for x in _items(a.get(key)) if not _is_null(x)]
+            lb = [x for x in _items(b.get(key)) if not _is_null(x)]
             ka, kb = [_key(x) for x in la], [_key(x) for x in lb]
             for x in kb:
                 if x not in ka:
@@ -227,15 +230,17 @@ class SchemaDiff:
         props_b = b.get("properties") if isinstance(b.get("properties"), dict) else {}
         if not props_a and not props_b:
             return
-        req_a = set(a.get("required") or [])
-        req_b = set(b.get("required") or [])
+        req_a = {x for x in a.get("required") or [] if isinstance(x, str)} \
+            if isinstance(a.get("required"), list) else set()
+        req_b = {x for x in b.get("required") or [] if isinstance(x, str)} \
+            if isinstance(b.get("required"), list) else set()
         direction = PLACES[place][2]
         request = direction == "request"
         payload = place.endswith("payload")
         pp = PLACES[place][1]
         words = PLACES[place][3]
         for name in list(props_a) + [n for n in props_b if n not in props_a]:
-            sub = (*prop, name)
+            sub = (*prop, str(name))
             label = "/".join(sub)
             pa_path, pb_path = (*a_path, "properties", name), (*b_path, "properties", name)
             sa, sb = props_a.get(name), props_b.get(name)
@@ -325,3 +330,7 @@ def _j(v: Any) -> str:
 
 def _tj(types: frozenset[str]) -> str:
     return "/".join(sorted(types))
+
+
+def _items(v: Any) -> list[Any]:
+    return v if isinstance(v, list) else []
