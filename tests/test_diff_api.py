@@ -41,6 +41,11 @@ def ids(found: Found) -> list[str]:
 
 # --- schema aspects, in every place -----------------------------------------------------------
 
+#: A polymorphic schema (the alternatives are the same in both versions of each case).
+_PET: dict[str, Any] = {"oneOf": [{"type": "object", "properties": {"kind": {"type": "string"}}},
+                                  {"type": "object", "properties": {"kind": {"type": "string"},
+                                                                    "bark": {"type": "string"}}}]}
+
 #: aspect → (base schema, head schema); the same pair is placed in each context below.
 SCHEMA_CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "type-changed": ({"type": "string"}, {"type": "boolean"}),
@@ -116,6 +121,22 @@ SCHEMA_CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
                        {"allOf": [{"type": "object"}]}),
     "deprecated": ({"type": "string"}, {"type": "string", "deprecated": True}),
     "reactivated": ({"type": "string", "deprecated": True}, {"type": "string"}),
+    "discriminator-added": (_PET, {**_PET, "discriminator": {"propertyName": "kind"}}),
+    "discriminator-removed": ({**_PET, "discriminator": {"propertyName": "kind"}}, _PET),
+    "discriminator-property-name-changed": (
+        {**_PET, "discriminator": {"propertyName": "kind"}},
+        {**_PET, "discriminator": {"propertyName": "type"}}),
+    "discriminator-mapping-added": (
+        {**_PET, "discriminator": {"propertyName": "kind", "mapping": {"cat": "#/c/Cat"}}},
+        {**_PET, "discriminator": {"propertyName": "kind",
+                                   "mapping": {"cat": "#/c/Cat", "dog": "#/c/Dog"}}}),
+    "discriminator-mapping-deleted": (
+        {**_PET, "discriminator": {"propertyName": "kind",
+                                   "mapping": {"cat": "#/c/Cat", "dog": "#/c/Dog"}}},
+        {**_PET, "discriminator": {"propertyName": "kind", "mapping": {"cat": "#/c/Cat"}}}),
+    "discriminator-mapping-changed": (
+        {**_PET, "discriminator": {"propertyName": "kind", "mapping": {"cat": "#/c/Cat"}}},
+        {**_PET, "discriminator": {"propertyName": "kind", "mapping": {"cat": "#/c/Lion"}}}),
 }
 
 
@@ -202,6 +223,19 @@ DOCUMENTED_DISAGREEMENTS = {
     "response-property-any-of-added": ("breaking", "info"),
     "response-body-all-of-removed": ("breaking", "info"),
     "response-property-all-of-removed": ("breaking", "info"),
+    # readOnly / writeOnly flips, levelled as the removal or addition they amount to
+    "request-required-property-became-read-only": ("warning", "info"),
+    "request-optional-property-became-read-only": ("warning", "info"),
+    "request-required-property-became-not-read-only": ("breaking", "info"),
+    "response-required-property-became-write-only": ("breaking", "info"),
+    "response-optional-property-became-write-only": ("warning", "info"),
+    "response-optional-property-became-not-write-only": ("warning", "info"),
+    # discriminators: what generated clients dispatch on
+    **{f"{p}-discriminator-{a}": ("breaking", "info")
+       for p in ("request-body", "request-property", "response-body", "response-property")
+       for a in ("property-name-changed", "mapping-changed")},
+    "response-body-discriminator-mapping-added": ("warning", "info"),
+    "response-property-discriminator-mapping-added": ("warning", "info"),
 }
 
 
@@ -401,6 +435,78 @@ def test_webhooks() -> None:
     assert ids(run(a, b)) == ["webhook-signing-changed", "webhook-retries-changed"]
 
 
+def _body_pair(side: str, a_prop: dict[str, Any], b_prop: dict[str, Any],
+               required: tuple[list[str], list[str]] = ([], [])) -> tuple[dict[str, Any], ...]:
+    def d(prop: dict[str, Any], req: list[str]) -> dict[str, Any]:
+        schema = {"type": "object", "required": req,
+                  "properties": {"id": {"type": "string"}, "secret": prop}}
+        ok: dict[str, Any] = {"description": "ok"}
+        op: dict[str, Any] = {"operationId": "op", "responses": {"200": ok}}
+        if side == "request":
+            op["requestBody"] = {"content": {"application/json": {"schema": schema}}}
+        else:
+            ok["content"] = {"application/json": {"schema": schema}}
+        return doc(op, "/x", {"Secret": {"type": "string", "writeOnly": True}})
+    return d(a_prop, required[0]), d(b_prop, required[1])
+
+
+@pytest.mark.parametrize(("side", "flag", "on", "required", "expected"), [
+    ("request", "readOnly", True, True, "request-required-property-became-read-only"),
+    ("request", "readOnly", True, False, "request-optional-property-became-read-only"),
+    ("request", "readOnly", False, True, "request-required-property-became-not-read-only"),
+    ("request", "readOnly", False, False, "request-optional-property-became-not-read-only"),
+    ("request", "writeOnly", True, True, "request-required-property-became-write-only"),
+    ("request", "writeOnly", True, False, "request-optional-property-became-write-only"),
+    ("request", "writeOnly", False, True, "request-required-property-became-not-write-only"),
+    ("request", "writeOnly", False, False, "request-optional-property-became-not-write-only"),
+    ("response", "writeOnly", True, True, "response-required-property-became-write-only"),
+    ("response", "writeOnly", True, False, "response-optional-property-became-write-only"),
+    ("response", "writeOnly", False, True, "response-required-property-became-not-write-only"),
+    ("response", "writeOnly", False, False,
+     "response-optional-property-became-not-write-only"),
+    ("response", "readOnly", True, True, "response-required-property-became-read-only"),
+    ("response", "readOnly", True, False, "response-optional-property-became-read-only"),
+    ("response", "readOnly", False, True, "response-required-property-became-not-read-only"),
+    ("response", "readOnly", False, False, "response-optional-property-became-not-read-only"),
+])
+def test_read_only_and_write_only_flips(side: str, flag: str, on: bool, required: bool,
+                                        expected: str) -> None:
+    plain, flagged = {"type": "string"}, {"type": "string", flag: True}
+    req = ["secret"] if required else []
+    base, head = _body_pair(side, plain if on else flagged, flagged if on else plain,
+                            (req, req))
+    found = run(base, head)
+    assert ids(found) == [expected], found
+    assert found[0][2][-1] == "secret"
+
+
+def test_a_property_hidden_in_one_direction_reports_only_its_flip() -> None:
+    """A property that becomes read-only is no longer part of requests: its other changes
+    there (bounds, requiredness) are not reported besides the flip; a flag beside a `$ref`
+    (OpenAPI 3.1) or on the referenced schema counts."""
+    base, head = _body_pair("request", {"type": "string", "maxLength": 10},
+                            {"type": "string", "maxLength": 5, "readOnly": True},
+                            ([], ["secret"]))
+    assert ids(run(base, head)) == ["request-optional-property-became-read-only"]
+    # both read-only: nothing in the request changes
+    base, head = _body_pair("request", {"type": "string", "readOnly": True},
+                            {"type": "integer", "readOnly": True})
+    assert run(base, head) == []
+    # the referenced schema is write-only: the response property became write-only
+    base, head = _body_pair("response", {"type": "string"},
+                            {"$ref": "#/components/schemas/Secret"}, (["secret"], ["secret"]))
+    assert ids(run(base, head)) == ["response-required-property-became-write-only"]
+    base, head = _body_pair("response", {"type": "string"},
+                            {"$ref": "#/components/schemas/Secret", "description": "x"})
+    assert ids(run(base, head)) == ["response-optional-property-became-write-only"]
+    # a write-only property added to a response is not part of it
+    base, head = _body_pair("response", {"type": "string", "writeOnly": True},
+                            {"type": "string", "writeOnly": True})
+    del base["paths"]["/x"]["get"]["responses"]["200"]["content"]["application/json"][
+        "schema"]["properties"]["secret"]
+    assert run(base, head) == []
+
+
 def test_every_api_check_of_the_catalog_is_exercised_by_a_test_here() -> None:
     """Every api and payload check in the catalog is produced by a case of this file (the
     design-level ones by tests/test_diff.py)."""
@@ -416,7 +522,7 @@ def test_the_reference_page_lists_every_check_with_its_level() -> None:
 
     page = catalog_markdown()
     for k in CATALOG.values():
-        assert f"| `{k.id}` | {k.level} |" in page
+        assert f'| <a id="check-{k.id}"></a>`{k.id}` | {k.level} |' in page
 
 
 def test_a_changed_component_is_reported_for_every_operation_that_uses_it() -> None:

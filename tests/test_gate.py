@@ -73,6 +73,47 @@ def test_one_cycle_revise_answered_then_approved(repo: GitRepo) -> None:
     assert status(repo)["state"] == "approved"
 
 
+def test_an_answered_revise_lists_what_its_feedback_named_against_what_it_touched(
+        repo: GitRepo) -> None:
+    c1 = repo.design_change("first pass")
+    repo.review("CHANGES_REQUESTED", c1, body=(
+        "Add a 404 on getNote, and `notes.body` must not be null."))
+    edit(repo.design / "tables" / "notes.yaml", "{name: body, type: text}",
+         "{name: body, type: text, nullable: false, default: \"''\"}")
+    edit(repo.design / "auth.yaml", "    permissions: [notes:read]\n",
+         "    permissions: [notes:read, notes:write]\n")
+    c2 = repo.commit("Design: body required; readers write")
+    s = status(repo)
+    assert s["cycles"]["used"] == 1 and s["cycles"]["list"][0]["answered_by"] == c2
+    [rev] = s["revisions"]
+    assert rev["cycle"] == 1 and rev["reviewed"] == c1 and rev["answer"] == "head"
+    assert rev["named"]["items"] == ["GET /notes/{noteId}", "table notes"]
+    assert set(rev["named"]["areas"]) == {"API contract", "Database"}
+    # a reader gaining notes:write widens access to the endpoints that need it
+    assert set(rev["touched"]["items"]) == {"table notes", "role reader", "POST /notes",
+                                            "PATCH /notes/{noteId}"}
+    assert set(rev["touched"]["files"]) == {"design/tables/notes.yaml", "design/auth.yaml"}
+    assert rev["addressed"] == ["table notes"]
+    assert rev["not_touched"] == ["GET /notes/{noteId}", "API contract"]
+    assert rev["beyond_feedback"] == ["Auth and permissions"]
+    text = run("gate", "status", "design", "--base", "main", "--reviews",
+               repo.write_reviews()).stdout
+    assert "named, not touched: GET /notes/{noteId}, API contract" in text
+    assert "touched beyond the feedback: Auth and permissions" in text
+    comment = run("gate", "status", "design", "--base", "main", "--reviews",
+                  repo.write_reviews(), "--format", "markdown").stdout
+    assert "touched beyond the feedback: Auth and permissions" in comment
+    # a second REVISE reviews the answer: the first cycle's revision ends there
+    repo.review("CHANGES_REQUESTED", c2, body="Readers must not write.")
+    edit(repo.design / "auth.yaml", "    permissions: [notes:read, notes:write]\n",
+         "    permissions: [notes:read]\n")
+    repo.commit("Design: readers read")
+    first, second = status(repo)["revisions"]
+    assert first["answer"] == c2 and first["beyond_feedback"] == ["Auth and permissions"]
+    assert second["named"]["items"] == ["role reader"] and second["addressed"] == ["role reader"]
+    assert second["not_touched"] == [] and second["beyond_feedback"] == []
+
+
 @pytest.mark.parametrize("cycles", [2, 3])
 def test_cycles_are_counted_and_the_third_escalates(repo: GitRepo, cycles: int) -> None:
     commit = repo.design_change("start")

@@ -23,7 +23,7 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 from support import REPO, copy_scaffold, edit, line_of
 
-PAGES = ("index", "endpoints", "traceability", "api", "database", "auth", "integrations",
+PAGES = ("index", "changes", "endpoints", "traceability", "api", "database", "auth", "integrations",
          "prioritization", "migrations", "gate", "findings")
 
 
@@ -555,6 +555,9 @@ def test_gate_page_shows_the_state_from_git(tmp_path: Path,
     assert "Due times &lt;script&gt;" in html and "<script>" not in html
     assert "G002" in html and "Later" in html
     assert "No approval is recorded" in html
+    # the answered REVISE named nothing the design has; its revision edited the project file
+    answered = html[html.index("What each revision answered"):]
+    assert "nothing recognised" in answered and "Project settings and version" in answered
     overview = main_text(page(site, "index"))
     assert "dg-gate-in-review" in overview and "revision cycles 1 of 3" in overview
 
@@ -579,6 +582,70 @@ def test_gate_page_lists_the_changes_since_the_approved_baseline(
     assert f"design/api/notes.yaml:{line_of(api, 'max_page_size: 50')}" in html
     assert "G004" in html
     assert "<script>x" not in html and "&lt;script&gt;x" in html
+
+
+def test_changes_page_and_marks_on_the_endpoint_api_and_table_pages(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+    from designgate.cli.main import cli
+    from gitrepo import GitRepo
+
+    repo = GitRepo(tmp_path / "repo")
+    monkeypatch.chdir(repo.path)
+    baseline = repo.git("rev-parse", "HEAD").strip()  # the commit the approval names
+    approved = CliRunner().invoke(cli, ["gate", "record", "approve", "--reviewer", "R <r@x>"])
+    assert approved.exit_code == 0, approved.output
+    api, tables = repo.design / "api" / "notes.yaml", repo.design / "tables" / "notes.yaml"
+    base_page_line = line_of(api, "max_page_size: 100")
+    edit(api, "max_page_size: 100", "max_page_size: 50")
+    edit(tables, "{name: body, type: text}", "{name: body, type: varchar(100)}")
+    edit(repo.design / "prd.yaml", "title: Write notes", "title: Write <b>notes</b>")
+    repo.commit("Design: smaller pages, shorter bodies")
+    cfg = make_site(repo.path, "      source_url: https://git.example/o/r/blob/main/{path}#L{line}\n")
+    site = build_site(cfg)
+    html = page(site, "changes")
+    body = main_text(html)
+    assert "Breaking (" in body and body.index("Breaking (") < body.index("Warnings (")
+    # each change: its check (linked to the catalog), both versions' lines (the base one at
+    # the approved commit, the head one as built), and what a breaking change reaches
+    lowered = body[body.index('id="ch-'):]
+    assert "pagination-max-page-size-decreased" in lowered
+    assert ('href="../../guide/change-checks/#check-pagination-max-page-size-decreased"'
+            in body)
+    assert (f'href="https://git.example/o/r/blob/{baseline}/design/api/notes.yaml'
+            f'#L{base_page_line}"') in body
+    assert ("https://git.example/o/r/blob/main/design/api/notes.yaml"
+            f"#L{line_of(api, 'max_page_size: 50')}") in body
+    assert "column-type-narrowed" in body and "reaches:" in body
+    assert "suspect until re-audited" in body  # FR-001's title changed
+    assert "&lt;b&gt;notes&lt;/b&gt;" in body and "<b>notes</b>" not in body
+    # the page's own anchors resolve (By item → each change)
+    ids = set(re.findall(r'id="([^"]+)"', html))
+    for frag in re.findall(r'href="#(ch-[^"]+)"', body):
+        assert frag in ids
+    # the marks: the endpoint inventory and the API reference badge what changed, the
+    # table page lists its changes, each linked to the Changes page
+    inventory = main_text(page(site, "endpoints"))
+    assert "dg-changed-breaking" in inventory and "dg-suspect" in inventory
+    assert re.search(r'href="\.\./changes/#ch-[0-9a-f]{12}"', inventory)
+    notes_api = main_text((site / "design" / "api" / "notes" / "index.html").read_text("utf-8"))
+    assert "Changed since the approved baseline" in notes_api and "dg-changed" in notes_api
+    table = main_text((site / "design" / "database" / "notes" / "index.html").read_text("utf-8"))
+    assert "Changed since the approved baseline" in table and "column-type-narrowed" in table
+    users = main_text((site / "design" / "database" / "users" / "index.html").read_text("utf-8"))
+    assert "Changed since the approved baseline" not in users
+
+
+def test_changes_page_without_a_baseline_or_git_says_why(tmp_path: Path) -> None:
+    from gitrepo import GitRepo
+
+    repo = GitRepo(tmp_path / "repo")
+    body = main_text(page(build_site(make_site(repo.path)), "changes"))
+    assert "Not compared in this build" in body and "no approved baseline" in body
+    outside = tmp_path / "plain"
+    copy_scaffold(outside)
+    body = main_text(page(build_site(make_site(outside)), "changes"))
+    assert "Not compared in this build" in body and "not inside a git repository" in body
 
 
 def test_gate_page_outside_git_says_why(tmp_path: Path) -> None:

@@ -163,6 +163,22 @@ ASPECTS: dict[str, tuple[Level, Level, str, str]] = {
     "all-of-added": (B, N, "an `allOf` part was added", "Every value must now also match it."),
     "all-of-removed": (W, B, "an `allOf` part was removed",
                        "Responses no longer promise what it required."),
+    "discriminator-added": (N, N, "a `discriminator` was added",
+                            "A hint for choosing among the alternatives; values do not change."),
+    "discriminator-removed": (N, N, "the `discriminator` was removed",
+                              "The alternatives still decide what is valid; generated "
+                              "clients try each of them instead."),
+    "discriminator-property-name-changed": (
+        B, B, "the `discriminator` reads another property",
+        "Servers and generated clients pick the alternative by a property the other side "
+        "does not set."),
+    "discriminator-mapping-added": (N, W, "a `discriminator` mapping was added",
+                                    "Clients meet a type value they have no class for."),
+    "discriminator-mapping-deleted": (N, N, "a `discriminator` mapping was removed",
+                                      "The value falls back to the schema of its name "
+                                      "(OpenAPI's implicit mapping); check that one exists."),
+    "discriminator-mapping-changed": (B, B, "a `discriminator` value maps to another schema",
+                                      "The same type value now means another shape."),
     "deprecated": (N, N, "it was deprecated", "Plan its removal; say when (a sunset)."),
     "reactivated": (N, N, "it is no longer deprecated", "Documentation only."),
 }
@@ -251,6 +267,42 @@ _add("response-required-property-added", N, "api",
 _add("response-optional-property-added", N, "api",
      "An optional property was added to a response.",
      "Clients ignore what they do not read.", "response-optional-property-added")
+# readOnly / writeOnly flips: a read-only property is not sent, a write-only one is not
+# returned (OpenAPI 3.1 §4.8.24.1); `required` applies on the side the property is part of.
+for _req in ("required", "optional"):
+    _R = _req == "required"
+    _A = "A" if _R else "An"
+    _add(f"request-{_req}-property-became-read-only", W, "api",
+         f"{_A} {_req} request property became read-only.",
+         "Clients can no longer set it: what they send is ignored or refused, as if it were "
+         "removed from the request.", f"request-{_req}-property-became-read-only")
+    _add(f"request-{_req}-property-became-not-read-only", B if _R else N, "api",
+         f"{_A} {_req} request property is no longer read-only.",
+         ("Requests must now send it: clients that do not are refused." if _R else
+          "Clients may now set it."), f"request-{_req}-property-became-not-read-only")
+    _add(f"request-{_req}-property-became-write-only", N, "api",
+         f"{_A} {_req} request property became write-only.",
+         "Requests are unchanged (it is no longer returned: see the response side).",
+         f"request-{_req}-property-became-write-only")
+    _add(f"request-{_req}-property-became-not-write-only", N, "api",
+         f"{_A} {_req} request property is no longer write-only.", "Requests are unchanged.",
+         f"request-{_req}-property-became-not-write-only")
+    _add(f"response-{_req}-property-became-write-only", B if _R else W, "api",
+         f"{_A} {_req} response property became write-only.",
+         "It is no longer returned: clients that read it " + ("break." if _R else
+                                                               "when present lose it."),
+         f"response-{_req}-property-became-write-only")
+    _add(f"response-{_req}-property-became-not-write-only", W, "api",
+         f"{_A} {_req} response property is no longer write-only.",
+         "A value clients only wrote (a password, a secret) is returned now: review what it "
+         "exposes.", f"response-{_req}-property-became-not-write-only")
+    _add(f"response-{_req}-property-became-read-only", N, "api",
+         f"{_A} {_req} response property became read-only.", "Responses are unchanged.",
+         f"response-{_req}-property-became-read-only")
+    _add(f"response-{_req}-property-became-not-read-only", N, "api",
+         f"{_A} {_req} response property is no longer read-only.", "Responses are unchanged.",
+         f"response-{_req}-property-became-not-read-only")
+
 for _place in ("webhook-payload", "event-payload"):
     _p = PLACES[_place][1]
     _add(f"{_p}-required-removed", B, "integrations",

@@ -11,6 +11,7 @@ from designgate import __version__
 from designgate.diff.catalog import AREAS, CATALOG, Level
 from designgate.diff.changes import Change, DesignDiff
 from designgate.findings import Span
+from designgate.render.text import anchor
 
 #: Version of the JSON layout (documented in the guide's output formats).
 JSON_VERSION = 1
@@ -199,7 +200,8 @@ def catalog_markdown() -> str:
         kinds = [k for k in CATALOG.values() if k.area == area]
         out += [f"## {title}", "", "| Id | Level | Change | Why | oasdiff |",
                 "|---|---|---|---|---|"]
-        out += [f"| `{k.id}` | {k.level} | {_cell(k.summary)} | {_cell(k.why)} | "
+        out += [f'| <a id="{anchor("check", k.id)}"></a>`{k.id}` | {k.level} | '
+                f"{_cell(k.summary)} | {_cell(k.why)} | "
                 f"{f'`{k.oasdiff}`' if k.oasdiff else ''} |" for k in kinds]
         out.append("")
     return "\n".join(out)

@@ -108,8 +108,9 @@ class SchemaDiff:
                  ) -> None:
         direction = PLACES[place][2]
         request = direction == "request"
-        # A read-only property is not sent; a write-only one is not returned.
-        if prop and ((a.get("readOnly") and request) or (a.get("writeOnly") and not request)):
+        # A read-only property is not sent; a write-only one is not returned: in either
+        # version, it is not part of this direction (a flip is reported by its parent).
+        if prop and (_hidden(a, request) or _hidden(b, request)):
             return
         name = "/".join(prop)
         where = f"{PLACES[place][3]}" + (f", property `{name}`" if name else "")
@@ -129,6 +130,7 @@ class SchemaDiff:
             out("deprecated" if b.get("deprecated") else "reactivated",
                 "deprecated" if b.get("deprecated") else "no longer deprecated")
         self._composition(a, b, out)
+        self._discriminator(a, b, out)
         self._additional(a, b, out, place, a_path, b_path, prop, _seen)
         self._properties(a, b, place, a_path, b_path, prop, _seen)
         if "items" in a and "items" in b:
@@ -207,6 +209,39 @@ class SchemaDiff:
                 if x not in kb:
                     out(f"{stem}-removed", f"`{key}` alternative {x} removed", x, None)
 
+    @staticmethod
+    def _discriminator(a: dict[str, Any], b: dict[str, Any], out: Callable[..., None]) -> None:
+        da, db = a.get("discriminator"), b.get("discriminator")
+        da = da if isinstance(da, dict) else None
+        db = db if isinstance(db, dict) else None
+        if da is None and db is None:
+            return
+        if da is None or db is None:
+            d = db if da is None else da
+            name = d.get("propertyName") if d else None  # type: ignore[union-attr]
+            out("discriminator-added" if da is None else "discriminator-removed",
+                f"discriminator on `{name}` {'added' if da is None else 'removed'}",
+                None if da is None else name, name if da is None else None)
+            return
+        na, nb = da.get("propertyName"), db.get("propertyName")
+        if na != nb:
+            out("discriminator-property-name-changed",
+                f"the discriminator reads `{nb}` instead of `{na}`", na, nb)
+        ma = da.get("mapping") if isinstance(da.get("mapping"), dict) else {}
+        mb = db.get("mapping") if isinstance(db.get("mapping"), dict) else {}
+        for value in ma:
+            if value not in mb:
+                out("discriminator-mapping-deleted",
+                    f"discriminator value `{value}` no longer maps to a schema", value, None)
+            elif ma[value] != mb[value]:
+                out("discriminator-mapping-changed", f"discriminator value `{value}` maps to "
+                    f"{_key({'$ref': mb[value]})} instead of {_key({'$ref': ma[value]})}",
+                    ma[value], mb[value])
+        for value in mb:
+            if value not in ma:
+                out("discriminator-mapping-added",
+                    f"discriminator value `{value}` added", None, value)
+
     def _additional(self, a: dict[str, Any], b: dict[str, Any], out: Callable[..., None],
                     place: str, a_path: Path, b_path: Path, prop: tuple[str, ...],
                     seen: frozenset[tuple[str, str]]) -> None:
@@ -246,7 +281,12 @@ class SchemaDiff:
             sa, sb = props_a.get(name), props_b.get(name)
             if sa is not None and sb is not None:
                 ra, rb = name in req_a, name in req_b
-                if ra != rb and not (request and _flag(sa, "readOnly")):
+                fa, fb = self._flags(0, sa), self._flags(1, sb)
+                if place in ("request-body", "response-body"):
+                    self._access(fa, fb, ra, rb, request, sub, words, pa_path, pb_path)
+                if _hidden(fa, request) or _hidden(fb, request):
+                    continue  # not part of this direction in one version: the flip says it
+                if ra != rb:
                     if request:
                         cid = f"request-property-became-{'required' if rb else 'optional'}"
                     elif payload and not rb:
@@ -262,7 +302,7 @@ class SchemaDiff:
                 self.compare(sa, sb, place, pa_path, pb_path, sub, seen)
                 continue
             if sb is not None:  # added
-                if request and _flag(sb, "readOnly"):
+                if _hidden(self._flags(1, sb), request):
                     continue
                 required = name in req_b
                 if request:
@@ -274,7 +314,7 @@ class SchemaDiff:
                 self.emit(cid, sub, f"{words}: {'required' if required else 'optional'} "
                           f"property `{label}` added", (*a_path,), pb_path, None, name)
             else:  # removed
-                if (request and _flag(sa, "readOnly")) or (not request and _flag(sa, "writeOnly")):
+                if _hidden(self._flags(0, sa), request):
                     continue
                 required = name in req_a
                 if request:
@@ -285,6 +325,39 @@ class SchemaDiff:
                     cid = f"response-{'required' if required else 'optional'}-property-removed"
                 self.emit(cid, sub, f"{words}: {'required' if required else 'optional'} "
                           f"property `{label}` removed", pa_path, (*b_path,), name, None)
+
+
+    def _flags(self, side: int, s: Any) -> dict[str, bool]:
+        """readOnly / writeOnly of a property: beside its ``$ref`` (OpenAPI 3.1) or on the
+        schema it refers to."""
+        target = resolve(self.docs[side], s, ())[0]
+        return {k: _flag(s, k) or _flag(target, k) for k in ("readOnly", "writeOnly")}
+
+    def _access(self, sa: dict[str, bool], sb: dict[str, bool], ra: bool, rb: bool,
+                request: bool,
+                sub: tuple[str, ...], words: str, pa_path: Path, pb_path: Path) -> None:
+        """readOnly / writeOnly flips of a body property (oasdiff's ids). "required" is
+        the base's for a property that became read- or write-only, the head's for one that
+        is no longer."""
+        side = "request" if request else "response"
+        label = "/".join(sub)
+        for key, word in (("readOnly", "read-only"), ("writeOnly", "write-only")):
+            fa, fb = sa[key], sb[key]
+            if fa == fb:
+                continue
+            required = ra if fb else rb
+            kind = "required" if required else "optional"
+            state = word if fb else f"not-{word}"
+            self.emit(f"{side}-{kind}-property-became-{state}", sub,
+                      f"{words}: {kind} property `{label}` "
+                      f"{'became' if fb else 'is no longer'} {word}", pa_path, pb_path, fa, fb)
+
+
+def _hidden(s: Any, request: bool) -> bool:
+    """Not part of this direction: read-only in a request, write-only in a response (``s``:
+    a schema, or the flags of :meth:`SchemaDiff._flags`)."""
+    key = "readOnly" if request else "writeOnly"
+    return bool(s.get(key) is True) if isinstance(s, dict) else False
 
 
 def _keyword(a: dict[str, Any], b: dict[str, Any], key: str, aspects: tuple[str, str, str],

@@ -16,6 +16,7 @@ from typing import Any
 from designgate.diff.report import change_dict, format_markdown
 from designgate.findings import Severity
 from designgate.gate.package import REVIEW_CHECKLIST, checklist, open_findings, priorities
+from designgate.gate.revision import AREA_LABELS, Revision
 from designgate.gate.run import GateResult
 
 #: The hidden line that identifies designgate's gate comment on a pull request.
@@ -97,6 +98,7 @@ def to_json(result: GateResult) -> dict[str, Any]:
                      if result.baseline else None),
         "approval_history": [{"commit": m.commit, "source": m.source, "at": m.time.isoformat(),
                               "reviewers": list(m.reviewers)} for m in s.history],
+        "revisions": [r.as_dict() for r in result.revisions],
         "contract_changes": ([change_dict(c) for c in result.contract.changes]
                              if result.contract is not None else None),
         "findings": [{"rule": f.rule, "severity": str(f.severity), "message": f.message,
@@ -126,9 +128,12 @@ def render_text(result: GateResult) -> str:
     lines += [f"  {r}" for r in s.reasons]
     lines.append(f"revision cycles: {s.cycles_used} of {s.max_cycles}"
                  + (" (escalated)" if s.escalated else ""))
+    revisions = {r.cycle: r for r in result.revisions}
     for c in s.cycles:
         who = ", ".join(sorted({r.reviewer for r in c.reviews}))
         lines.append(f"  cycle {c.number}: REVISE by {who}, answered by {_answer(c)}")
+        if c.number in revisions:
+            lines += [f"    {line}" for line in _revision_lines(revisions[c.number])]
     lines.append(f"approvals: {len(s.approvals)} of {s.settings.required_approvals} required"
                  + (f" (at {s.approved_commit[:12]})" if s.approved_commit else ""))
     for r in s.approvals:
@@ -235,12 +240,15 @@ def _markdown(result: GateResult, cap: int) -> str:
         out += [f"- `{f.rule}` {md(f.location)}: {md(f.message)}" for f in s.findings]
     if s.cycles or s.pending or s.awaiting:
         out += ["", "**Revision history:**"]
+        revisions = {r.cycle: r for r in result.revisions}
         for c in s.cycles:
             out.append(f"- Cycle {c.number}: REVISE by "
                        f"{', '.join(sorted({md(r.reviewer) for r in c.reviews}))}, answered by "
                        f"`{_answer(c)}`")
             for r in c.reviews:
                 out += _feedback(r, cap)
+            if c.number in revisions:
+                out += [f"  - {md(line)}" for line in _revision_lines(revisions[c.number])]
         for r in s.pending:
             out.append(f"- Waiting for a design change: REVISE by {md(r.reviewer)} on "
                        f"`{(r.commit or '?')[:12]}`")
@@ -271,6 +279,23 @@ def _markdown(result: GateResult, cap: int) -> str:
                 "continue` (another round of revision cycles) or `/designgate stop`."]
     out += ["", f"<sub>designgate · head `{s.head[:12]}` · reviews from {md(s.source)}</sub>"]
     return "\n".join(out) + "\n"
+
+
+def _revision_lines(r: Revision) -> list[str]:
+    """What a revision answered: named and touched, item by item, then by area."""
+    def names(xs: list[str]) -> str:
+        return ", ".join(xs) if xs else "nothing"
+
+    out = [f"feedback named: {names([*r.named_items, *(AREA_LABELS[a] for a in r.named_areas)])}",
+           "revision touched: "
+           + names([*r.touched_items, *(AREA_LABELS[a] for a in r.touched_areas)])]
+    if r.addressed:
+        out.append(f"addressed: {names(r.addressed)}")
+    if r.not_touched:
+        out.append(f"named, not touched: {names(r.not_touched)}")
+    if r.beyond:
+        out.append(f"touched beyond the feedback: {names(r.beyond)}")
+    return out
 
 
 def _feedback(r: Any, cap: int) -> list[str]:

@@ -31,6 +31,7 @@ from designgate.gate import owners as owners_mod
 from designgate.gate import reviews as rv
 from designgate.gate.git import ApprovalMark, GitError, History, Repo
 from designgate.gate.interventions import Interventions, default_folder, load_interventions
+from designgate.gate.revision import Revision, named, touched
 from designgate.gate.state import Content, GateStatus, evaluate
 from designgate.load.loader import DesignLoadError, load_design
 from designgate.model.design import Design, GateSettings
@@ -65,6 +66,8 @@ class GateResult:
     baseline: ApprovalMark | None = None
     contract: DesignDiff | None = None
     notes: list[str] = field(default_factory=list)
+    #: For each answered REVISE: what its feedback named against what the revision touched.
+    revisions: list[Revision] = field(default_factory=list)
 
 
 def gate_status(req: GateRequest, report: Report | None = None) -> GateResult:
@@ -113,7 +116,46 @@ def gate_status(req: GateRequest, report: Report | None = None) -> GateResult:
                       pr=req.pr, marks=marks, source=source)
     if status.escalated:
         status.findings.append(_g003(report, status))
-    return GateResult(status, report, baseline, diff, notes)
+    revisions = answered_revisions(repo, status, report, history.head, notes)
+    return GateResult(status, report, baseline, diff, notes, revisions)
+
+
+def answered_revisions(repo: Repo, status: GateStatus, report: Report, head: str,
+                       notes: list[str]) -> list[Revision]:
+    """For each answered cycle: the design its REVISE reviewed against the version that
+    answered it (the one the next REVISE reviewed, else the checked design)."""
+    from designgate.diff import diff_designs
+
+    designs: dict[str, Design | None] = {}
+
+    def at(sha: str) -> Design | None:
+        if sha not in designs:
+            designs[sha] = design_at(repo, sha) if repo.has_commit(sha) else None
+        return designs[sha]
+
+    later = [*[min(c.reviews, key=lambda r: r.time) for c in status.cycles[1:]],
+             *sorted(status.pending, key=lambda r: r.time)[:1]]
+    out: list[Revision] = []
+    for n, cycle in enumerate(status.cycles):
+        if cycle.answered_by is None:
+            continue
+        last = max(cycle.reviews, key=lambda r: r.time)
+        answer = later[n].commit if n < len(later) else None
+        old = at(last.commit) if last.commit else None
+        new = (at(answer) if answer else report.design)
+        if old is None or new is None:
+            notes.append(f"cycle {cycle.number}: the reviewed design cannot be read from git, "
+                         "so what its revision touched is not shown")
+            continue
+        diff = diff_designs(old, new, base_ref=str(last.commit), head_ref=answer or "head")
+        files = repo.changed_design_files(str(last.commit), answer or head)
+        areas, items = named("\n".join(r.body for r in cycle.reviews), [old, new])
+        t_areas, t_items = touched([(c.area, c.subject) for c in diff.changes], files,
+                                   [old, new])
+        out.append(Revision(cycle.number, sorted({r.reviewer for r in cycle.reviews}),
+                            str(last.commit), answer or "head", areas, items, t_areas,
+                            t_items, files))
+    return out
 
 
 def settings_at(repo: Repo, commit: str, notes: list[str] | None = None) -> GateSettings:

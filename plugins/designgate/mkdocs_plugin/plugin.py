@@ -23,6 +23,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url, nest_paths
 
 from designgate.check import Report, check_design
+from designgate.diff.changes import DesignDiff
 from designgate.findings import Severity
 from designgate.gate.interventions import default_folder
 from designgate.load.loader import DesignLoadError
@@ -51,6 +52,8 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
     def __init__(self) -> None:
         self.report: Report | None = None
         self.gate: dict[str, Any] | str | None = None
+        self.changes: DesignDiff | str | None = None
+        self.changes_base: str | None = None
         self.design_path: Path | None = None
         self.site: Site | None = None
         self.mermaid: Path | str | None = None
@@ -155,7 +158,9 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
             result = gate_status(req, self.report)
         except (GitError, ReviewDataError, DesignLoadError) as exc:
             log.info("gate not evaluated: %s", exc)
+            self.changes = f"the gate was not evaluated ({exc})"
             return str(exc)
+        self.changes, self.changes_base = _changes(result, self.design_path)
         for f in result.status.findings:
             if f.rule.startswith("G"):
                 log.info("gate: %s %s %s", f.location, f.rule, f.message)
@@ -174,6 +179,8 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
             directory_urls=config.use_directory_urls,
             gate=self.gate,
             verify=self._verify_report(config),
+            changes=self.changes,
+            changes_base=self.changes_base,
         )
         self.site = site = build_site(self.report, options)
         for problem in site.warnings:
@@ -227,6 +234,25 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
             if folder.is_dir():
                 server.watch(str(folder))
         return server
+
+
+def _changes(result: Any, design_path: Path) -> tuple[DesignDiff | str, str | None]:
+    """What changed since the approved baseline the gate found (or why nothing is compared)."""
+    from designgate.gate.run import contract_since
+
+    baseline = result.baseline
+    if baseline is None:
+        return ("no approved baseline is recorded in git history yet: every change is new "
+                "until the first approval", None)
+    diff = result.contract
+    if diff is None:
+        notes: list[str] = []
+        from designgate.gate.git import Repo
+
+        diff = contract_since(Repo(design_path), baseline.commit, result.report, notes)
+        if diff is None:
+            return ("; ".join(notes) or "the approved baseline cannot be read", None)
+    return diff, baseline.commit
 
 
 def _instant(config: MkDocsConfig) -> bool:

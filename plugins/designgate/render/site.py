@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -20,6 +21,8 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, S
 from markupsafe import Markup
 
 from designgate.check import Report
+from designgate.diff.catalog import Level
+from designgate.diff.changes import Change, DesignDiff
 from designgate.findings import Severity, Span
 from designgate.gate.package import review_package
 from designgate.generate import sql
@@ -60,6 +63,12 @@ class SiteOptions:
     gate: dict[str, Any] | str | None = None
     #: A ``designgate db verify --out`` report: the auth page shows its RLS matrix.
     verify: dict[str, Any] | None = None
+    #: What changed since the approved baseline (``designgate diff --base approved``): the
+    #: Changes page, and marks on the endpoint, API and table pages. A string says why
+    #: nothing was compared (no approved baseline...); None: not asked for.
+    changes: DesignDiff | str | None = None
+    #: The commit the changes' base locations are in: their links point at its lines.
+    changes_base: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,19 +126,35 @@ class Links:
             rel = rel.rstrip("/") + "/"
         return Markup(rel + (f"#{text.anchor(frag)}" if frag else ""))
 
-    def source(self, span: Span | Loc | None) -> Markup:
-        """``file:line:col``, linked to the repository when a source URL is configured."""
+    def source(self, span: Span | Loc | None, commit: str | None = None) -> Markup:
+        """``file:line:col``, linked to the repository when a source URL is configured.
+
+        With ``commit``, the line as it is in that commit: the template's ``{commit}``, or the
+        ref after ``/blob/`` (GitHub, GitLab, Gitea), becomes it; a template that names no
+        commit cannot point into another version, so the location is not linked.
+        """
         if span is None:
             return Markup("<em>design</em>")
         s = span.span if isinstance(span, Loc) else span
         label = text.escape(str(s))
         template = self.options.source_url
+        if template and commit is not None:
+            template = _at_commit(template, commit)
+        elif template:
+            template = template.replace("{commit}", "HEAD")
         if not template:
             return Markup(f"<code>{label}</code>")
         href = template.replace("{path}", s.file).replace("{line}", str(s.line))
         if not is_safe_url(href):
             return Markup(f"<code>{label}</code>")
         return Markup(f'<a class="dg-source" href="{text.escape(href)}"><code>{label}</code></a>')
+
+
+def _at_commit(template: str, commit: str) -> str | None:
+    if "{commit}" in template:
+        return template.replace("{commit}", commit)
+    at_ref = re.sub(r"/blob/[^/{}]+/", f"/blob/{commit}/", template, count=1)
+    return at_ref if at_ref != template else None
 
 
 def _url_of(path: str, directory_urls: bool) -> str:
@@ -207,6 +232,11 @@ def _sql_or_refusal(produce: Callable[[], str]) -> str:
 
 # --- the pages ----------------------------------------------------------------------------
 
+#: How the Changes page names what a breaking change reaches (besides endpoints and tables).
+IMPACT_LABELS = [("fr_ids", "FR-IDs"), ("flows", "flows"), ("screens", "screens"),
+                 ("roles", "roles"), ("webhooks", "webhooks"), ("events", "events"),
+                 ("third_parties", "third parties")]
+
 
 class _Builder:
     def __init__(self, report: Report, options: SiteOptions) -> None:
@@ -225,13 +255,16 @@ class _Builder:
             str(op.get("operationId")): self.api_page_of_tag[tag]
             for tag, ops in split_by_tag(self.openapi).items() for _m, _p, op in ops
         }
+        diff = options.changes if isinstance(options.changes, DesignDiff) else None
+        self.marks = ChangeMarks.of(diff, self.design)
 
     def render(self, template: str, path: str, title: str, *, svg: bool = False,
                **context: Any) -> None:
         self.links.current = path
         body = self.env.get_template(template).render(
             d=self.design, report=self.report, links=self.links, options=self.options,
-            title=title, rules=self.rules, api_link=self.api_link, **context,
+            title=title, rules=self.rules, api_link=self.api_link, marks=self.marks,
+            **context,
         )
         self.site.pages.append(SitePage(path, title, body, svg))
 
@@ -254,6 +287,16 @@ class _Builder:
                                                                        "gate.md"),
                                                         posixpath.dirname(links.page("gate"))))
                     if guide else None)
+        self.render("changes.md.j2", links.page("changes"), "Changes",
+                    diff=self.marks.diff,
+                    not_compared=self.options.changes
+                    if isinstance(self.options.changes, str) else None,
+                    levels=[(Level.BREAKING, "Breaking"), (Level.WARNING, "Warnings"),
+                            (Level.INFO, "Information")],
+                    breaking=Level.BREAKING, impact_labels=IMPACT_LABELS,
+                    base_commit=self.options.changes_base,
+                    endpoint_of=self.marks.endpoint_of(),
+                    check_link=self._check_link)
         self.render("endpoints.md.j2", links.page("endpoints"), "Endpoint inventory",
                     by_resource=by_resource)
         self.render("traceability.md.j2", links.page("traceability"), "Traceability",
@@ -333,20 +376,32 @@ class _Builder:
         for tag, markdown in pages.items():
             self.render("api_tag.md.j2", self.links.page(f"api/{names[tag]}"),
                         tag or "Other operations", tag=tag, info=tags.get(tag, {}),
-                        reference=Markup(markdown), count=len(groups[tag]))
+                        reference=Markup(markdown), count=len(groups[tag]),
+                        operations=[(str(op.get("operationId")), f"{m.upper()} {path}")
+                                    for m, path, op in groups[tag]])
         self.render("api_schemas.md.j2", self.links.page("api/schemas"), "Schemas",
                     reference=Markup(schemas_md))
 
     def _api_title(self, tag: str) -> str:
         return _nav_title(tag or "Other operations")
 
-    def _rule_link(self, rule_id: str) -> Markup:
+    def _guide_link(self, page: str, frag: str) -> Markup:
+        """A link target into the guide's ``page`` from the current page (empty: no guide)."""
         guide = self.options.guide_dir
-        if not guide or rule_id not in self.rules:
+        if not guide:
             return Markup("")
-        target = posixpath.join(guide.strip("/"), "rules.md")
+        target = posixpath.join(guide.strip("/"), page)
         rel = posixpath.relpath(target, posixpath.dirname(self.links.current) or ".")
-        return Markup(f"{rel}#{text.anchor(rule_id.lower())}")
+        return Markup(f"{rel}#{frag}")
+
+    def _check_link(self, change_id: str) -> Markup:
+        """The change check's entry in the guide's change-checks page."""
+        return self._guide_link("change-checks.md", text.anchor("check", change_id))
+
+    def _rule_link(self, rule_id: str) -> Markup:
+        if rule_id not in self.rules:
+            return Markup("")
+        return self._guide_link("rules.md", text.anchor(rule_id.lower()))
 
     def _files(self) -> None:
         base = self.links.base
@@ -389,6 +444,7 @@ class _Builder:
                                for t in tables])
         design: list[Any] = [
             {"Overview": p("index")},
+            {"Changes": p("changes")},
             {"Endpoint inventory": p("endpoints")},
             {"Traceability": p("traceability")},
             {"API reference": [p("api/index"), *resources, {"Schemas": p("api/schemas")}]},
@@ -441,6 +497,61 @@ def build_site(report: Report, options: SiteOptions | None = None) -> Site:
 
 
 # --- derived views -----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ChangeMarks:
+    """The changes since the approved baseline, by the page items they concern."""
+
+    diff: DesignDiff | None = None
+    #: change → its anchor on the Changes page (unique, from its fingerprint).
+    anchors: dict[int, str] = field(default_factory=dict)
+    #: endpoint id → the changes made to it (its operation, as head or base has it).
+    endpoints: dict[str, list[Change]] = field(default_factory=dict)
+    #: table name → the changes made to it (columns, indexes, constraints, its policies).
+    tables: dict[str, list[Change]] = field(default_factory=dict)
+    #: endpoint id / table name → the upstream changes that make it suspect (re-audit).
+    suspect_endpoints: dict[str, list[Change]] = field(default_factory=dict)
+    suspect_tables: dict[str, list[Change]] = field(default_factory=dict)
+    _ops: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, diff: DesignDiff | None, design: Design) -> ChangeMarks:
+        marks = cls(diff)
+        if diff is None:
+            return marks
+        ops = {f"{e.method.upper()} {e.path}": e.id for e in design.endpoints}
+        marks._ops = ops
+        seen: set[str] = set()
+        for c in diff.changes:
+            name = f"ch-{c.fingerprint}"
+            n = 1
+            while name in seen:
+                n += 1
+                name = f"ch-{c.fingerprint}-{n}"
+            seen.add(name)
+            marks.anchors[id(c)] = name
+            if c.subject in ops:
+                marks.endpoints.setdefault(ops[c.subject], []).append(c)
+            elif c.subject.startswith("table "):
+                marks.tables.setdefault(c.subject[6:], []).append(c)
+            for s in c.suspects:
+                if s in ops:
+                    marks.suspect_endpoints.setdefault(ops[s], []).append(c)
+                elif s.startswith("table "):
+                    marks.suspect_tables.setdefault(s[6:], []).append(c)
+        return marks
+
+    def anchor(self, change: Change) -> Markup:
+        return Markup(self.anchors.get(id(change), ""))
+
+    def endpoint_of(self) -> dict[str, str]:
+        """``METHOD /path`` → the head's endpoint id (for links from the Changes page)."""
+        return dict(self._ops)
+
+    def worst(self, changes: list[Change]) -> str:
+        return str(max(c.level for c in changes)) if changes else ""
+
 
 
 def _group(items: Iterable[Endpoint], key: Callable[[Endpoint], str]) -> list[tuple[str, list[Endpoint]]]:
