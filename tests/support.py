@@ -12,6 +12,20 @@ from designgate import Finding, Report, check_design
 SCAFFOLD = Path(designgate.__file__).parent / "scaffold" / "design"
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def golden(name: str, text: str, test: str) -> None:
+    """``text`` equals the reviewed file ``golden/name``; ``DESIGNGATE_UPDATE_GOLDEN=1``
+    rewrites it (then review the diff before committing)."""
+    path = GOLDEN / name
+    if os.environ.get("DESIGNGATE_UPDATE_GOLDEN") == "1":
+        GOLDEN.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.is_file(), f"{path} is missing; run with DESIGNGATE_UPDATE_GOLDEN=1"
+    assert text == path.read_text(encoding="utf-8"), (
+        f"the output differs from {path}; if the change is intended, regenerate it with "
+        f"DESIGNGATE_UPDATE_GOLDEN=1 pytest {test} and review the diff")
 
 
 def copy_scaffold(tmp_path: Path) -> Path:

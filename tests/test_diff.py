@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from designgate.cli.main import cli
-from support import REPO, edit, line_of
+from support import REPO, edit, golden, line_of
 
 
 def git(root: Path, *args: str) -> str:
@@ -94,22 +94,13 @@ def test_bumping_the_major_version_through_the_base_path(example: Path) -> None:
     assert by_id(found, "api-major-version-not-bumped") == []
 
 
-def test_a_dropped_column_without_a_migration_and_with_one(example: Path) -> None:
-    t = example / "tables" / "labels.yaml"
-    edit(t, """      - name: color
+#: The labels table's colour column, and the migration step that drops it.
+LABEL_COLOR = """      - name: color
         type: varchar(7)
         nullable: false
         check: color ~ '^#[0-9a-f]{6}$'
-""", "")
-    found = changes()
-    removed = by_id(found, "column-removed")
-    assert [(c["subject"], c["detail"]) for c in removed] == [("table labels", ["color"])]
-    assert at(removed[0], "base") == ("design/tables/labels.yaml", 23)
-    assert removed[0]["migration"] is None
-    assert [c["subject"] for c in by_id(found, "schema-changed-without-migration")] == [
-        "table labels"]
-    m = example / "migrations.yaml"
-    m.write_text(m.read_text() + """  - id: "0006_drop_label_color"
+"""
+DROP_LABEL_COLOR = """  - id: "0006_drop_label_color"
     description: Labels lose their colour.
     steps:
       - drop_column:
@@ -117,7 +108,28 @@ def test_a_dropped_column_without_a_migration_and_with_one(example: Path) -> Non
           column: color
           from: {type: varchar(7), nullable: false}
     rollback: The down step adds the column back, empty.
-""")
+"""
+
+
+def test_a_dropped_column_without_a_migration_and_with_one(example: Path) -> None:
+    t = example / "tables" / "labels.yaml"
+    edit(t, LABEL_COLOR, "")
+    found = changes()
+    removed = by_id(found, "column-removed")
+    assert [(c["subject"], c["detail"]) for c in removed] == [("table labels", ["color"])]
+    assert at(removed[0], "base") == ("design/tables/labels.yaml", 23)
+    assert removed[0]["migration"] is None
+    # It reaches the endpoints that read or write labels and the table whose rows reference
+    # a label, not the workspace deletion that removes labels by cascade, nor every table
+    # of every endpoint that touches labels.
+    reach = removed[0]["impact"]
+    assert reach["tables"] == ["labels", "task_labels"]
+    assert "DELETE /workspaces/{workspaceId}" not in reach["endpoints"]
+    assert {"GET /labels", "POST /labels"} <= set(reach["endpoints"])
+    assert [c["subject"] for c in by_id(found, "schema-changed-without-migration")] == [
+        "table labels"]
+    m = example / "migrations.yaml"
+    m.write_text(m.read_text() + DROP_LABEL_COLOR)
     found = changes()
     assert [c["migration"] for c in by_id(found, "column-removed")] == ["0006_drop_label_color"]
     assert by_id(found, "schema-changed-without-migration") == []
@@ -145,6 +157,7 @@ def test_a_role_losing_a_permission_narrows_the_endpoints_it_called(example: Pat
     lost = by_id(found, "role-permission-removed")
     # member loses it; admin and owner inherit from member and lose it too
     assert sorted(c["subject"] for c in lost) == ["role admin", "role member", "role owner"]
+    assert [c["impact"]["roles"] for c in lost if c["subject"] == "role member"] == [["member"]]
     narrowed = by_id(found, "endpoint-access-narrowed")
     assert [c["subject"] for c in narrowed] == ["POST /labels"]
     assert narrowed[0]["level"] == "breaking"
@@ -288,3 +301,30 @@ def test_explain_covers_change_checks() -> None:
     assert result.exit_code == 0
     assert result.stdout.startswith("# request-property-removed")
     assert "oasdiff" in result.stdout
+
+
+def _review_edits(example: Path) -> None:
+    """One change of each area on the example: a request property narrowed, a response enum
+    widened, a column dropped by a migration step, a role losing a permission and a
+    requirement retitled."""
+    f = example / "schemas" / "tasks.yaml"
+    head, sep, tail = f.read_text().partition("  TaskCreate:\n")
+    f.write_text(head + sep + tail.replace("maxLength: 200", "maxLength: 120", 1))
+    edit(f, "enum: [todo, in_progress, in_review, done]",
+         "enum: [todo, in_progress, in_review, blocked, done]")
+    edit(example / "tables" / "labels.yaml", LABEL_COLOR, "")
+    m = example / "migrations.yaml"
+    m.write_text(m.read_text() + DROP_LABEL_COLOR)
+    edit(example / "auth.yaml", "      - labels:create\n", "")
+    edit(example / "prd.yaml", "title: File attachments", "title: File attachments up to 50 MB")
+
+
+@pytest.mark.parametrize("fmt", ["json", "markdown"])
+def test_golden_output(example: Path, fmt: str) -> None:
+    """The whole report of one review, in the documented JSON and in the PR-comment Markdown,
+    as reviewed files: a change to either format shows up as a diff of them."""
+    _review_edits(example)
+    result = run("--base", "main", "--format", fmt)
+    assert result.exit_code == 1, result.output
+    golden(f"diff-example.{'json' if fmt == 'json' else 'md'}", result.stdout,
+           "tests/test_diff.py")

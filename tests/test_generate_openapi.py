@@ -22,10 +22,8 @@ from designgate.generate import (
 from designgate.generate.output import MARKER
 from designgate.model.design import Design
 from openapi_spec_validator import validate
-from support import REPO, edit, line_of
+from support import REPO, edit, golden, line_of
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
-UPDATE = os.environ.get("DESIGNGATE_UPDATE_GOLDEN") == "1"
 EXAMPLE = REPO / "design"
 
 INTEGRATIONS = """\
@@ -473,29 +471,16 @@ def test_write_outputs_into_an_empty_directory_or_onto_a_file(design: Path,
 # --- golden files and lint ------------------------------------------------------------------
 
 
-def _golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if UPDATE:
-        GOLDEN.mkdir(exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert path.is_file(), f"{path} is missing; run with DESIGNGATE_UPDATE_GOLDEN=1"
-    assert text == path.read_text(encoding="utf-8"), (
-        f"generated OpenAPI differs from {path}; if the change is intended, regenerate "
-        "it with DESIGNGATE_UPDATE_GOLDEN=1 pytest tests/test_generate_openapi.py and review "
-        "the diff"
-    )
-
-
 def test_scaffold_golden(design: Path) -> None:
     doc = _doc(design)
     validate(doc)
-    _golden("scaffold-openapi.yaml", dump_yaml(doc))
+    golden("scaffold-openapi.yaml", dump_yaml(doc), "tests/test_generate_openapi.py")
 
 
 def test_example_design_golden() -> None:
     doc = _doc(EXAMPLE)
     validate(doc)
-    _golden("example-openapi.yaml", dump_yaml(doc))
+    golden("example-openapi.yaml", dump_yaml(doc), "tests/test_generate_openapi.py")
 
 
 def _redocly() -> str | None:

@@ -402,6 +402,11 @@ def _fks(t: Table) -> list[Any]:
     return fks
 
 
+def _only_deletes(ep: Endpoint, table: str) -> bool:
+    commands = {cmd for a in ep.access if a.table == table for cmd in a.commands}
+    return commands == {"delete"}
+
+
 def _serves(columns: list[str], ep: Endpoint) -> bool:
     used = {p.column or p.name for p in ep.filters} | {s.column or s.field for s in ep.sorts}
     return bool(columns) and columns[0] in used
@@ -776,16 +781,23 @@ def impact(c: Change, base: Design, head: Design) -> Impact:
     imp = Impact()
     eps: list[Endpoint] = []
     tables: set[str] = set()
+    roles: set[str] = set()
     for design in (head, base):
         by_key = {f"{e.method.upper()} {e.path}": e for e in design.endpoints}
         if c.subject in by_key:
             eps.append(by_key[c.subject])
         if c.subject.startswith("table "):
             t = c.subject[6:]
+            # The table, the tables whose rows reference it, and the endpoints that use
+            # it; a change inside the table (a column, an index, a constraint) does not
+            # reach an endpoint that only deletes its rows (a cascade).
             tables.add(t)
-            eps += [e for e in design.endpoints if t in e.tables]
+            tables |= {o.name for o in design.tables.values()
+                       if any(fk.table == t for fk in _fks(o))}
+            eps += [e for e in design.endpoints if t in e.tables
+                    and not (c.detail and _only_deletes(e, t))]
         if c.subject.startswith("role "):
-            imp.roles.append(c.subject[5:])
+            roles.add(c.subject[5:])
             perms = {x for x in (c.before, c.after) if isinstance(x, str)}
             eps += [e for e in design.endpoints if e.permission in perms]
         if c.subject.startswith("permission "):
@@ -803,13 +815,13 @@ def impact(c: Change, base: Design, head: Design) -> Impact:
         frs.add(c.subject)
     for e in eps:
         frs |= set(e.fr_ids)
-        tables |= set(e.tables)
+        if not c.subject.startswith("table "):
+            tables |= set(e.tables)  # what the endpoint reads and writes
     imp.endpoints = sorted({f"{e.method.upper()} {e.path}" for e in eps})
     imp.fr_ids = sorted(frs)
     imp.tables = sorted(tables)
-    if not imp.roles:
-        imp.roles = sorted({r for e in eps if e.permission and not e.public
-                            for r in head.holders(e.permission) + base.holders(e.permission)})
+    imp.roles = sorted(roles or {r for e in eps if e.permission and not e.public
+                                 for r in head.holders(e.permission) + base.holders(e.permission)})
     imp.flows = sorted({f.id for d in (head, base) for f in d.flows if frs & set(f.fr_ids)})
     imp.screens = sorted({s.id for d in (head, base) for s in d.screens
                           if set(imp.flows) & set(s.flows)})
