@@ -111,6 +111,45 @@ DROP_LABEL_COLOR = """  - id: "0006_drop_label_color"
 """
 
 
+def test_the_version_policy_counts_the_api_contract_only(example: Path) -> None:
+    """A role losing a permission, or an event's breaking payload change, is breaking without
+    asking for a new API version (the event asks for its own); a webhook payload change asks
+    for the API's."""
+    edit(example / "auth.yaml", "      - labels:create\n", "")
+    found = changes(code=1)
+    assert by_id(found, "role-permission-removed")
+    assert by_id(found, "api-major-version-not-bumped") == []
+    git(example.parent, "checkout", "-q", "--", "design")
+    events = example / "schemas" / "events.yaml"
+    edit(events, "required: [invitation_id, workspace_id, email, accept_url, expires_at]",
+         "required: [invitation_id, workspace_id, email, accept_url]")
+    edit(events, """      expires_at:
+        type: string
+        format: date-time
+        maxLength: 64
+        description: When the invitation expires (shown in the email).
+""", "")
+    found = changes(code=1)
+    assert by_id(found, "event-payload-property-required-removed")
+    assert [c["subject"] for c in by_id(found, "event-version-not-bumped")] == [
+        "event InvitationEmailRequested"]
+    assert by_id(found, "api-major-version-not-bumped") == []
+    integrations = example / "integrations.yaml"
+    head, sep, tail = integrations.read_text().partition("  - name: InvitationEmailRequested\n")
+    integrations.write_text(head + sep + tail.replace("    version: 1\n", "    version: 2\n", 1))
+    found = changes(code=1)  # still breaking for its consumers, now under a new version
+    assert by_id(found, "event-payload-property-required-removed")
+    assert by_id(found, "event-version-not-bumped") == []
+    assert by_id(found, "api-major-version-not-bumped") == []
+    # A webhook's payload is part of the API (OpenAPI webhooks): it asks for the API version.
+    git(example.parent, "checkout", "-q", "--", "design")
+    edit(example / "schemas" / "tasks.yaml", "enum: [todo, in_progress, in_review, done]",
+         "enum: [todo, in_progress, done]")
+    found = changes(code=1)
+    assert by_id(found, "webhook-payload-property-enum-value-removed")
+    assert len(by_id(found, "api-major-version-not-bumped")) == 1
+
+
 def test_a_dropped_column_without_a_migration_and_with_one(example: Path) -> None:
     t = example / "tables" / "labels.yaml"
     edit(t, LABEL_COLOR, "")

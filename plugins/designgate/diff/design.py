@@ -754,8 +754,7 @@ def _version(base: Design, head: Design, out: DesignDiff) -> None:
         else:
             _add(out, "api-version-changed", "project version", f"version changed from {va} "
                  f"to {vb}", la, lb, (), va, vb)
-    breaking = [c for c in out.changes if c.level == Level.BREAKING and c.area in
-                ("api", "auth", "integrations") and c.id != "api-major-version-not-bumped"]
+    breaking = [c for c in out.changes if c.level == Level.BREAKING and _versioned(c)]
     if not breaking:
         return
     (ma, pa), (mb, pb) = _major(base), _major(head)
@@ -766,6 +765,21 @@ def _version(base: Design, head: Design, out: DesignDiff) -> None:
              f"{len(breaking)} breaking API change{'s' if len(breaking) != 1 else ''} and the "
              f"major version is still {mb if mb is not None else va}"
              + (f" (base path /v{pb})" if pb is not None else ""), la, lb, (), va, vb)
+
+
+#: Auth checks that change an operation's security in the OpenAPI document (the contract);
+#: the rest of the auth model (roles, permissions, RLS) is not versioned with the API.
+_CONTRACT_AUTH = frozenset({"api-security-added", "api-security-removed",
+                            "api-security-changed"})
+
+
+def _versioned(c: Change) -> bool:
+    """Whether the API's version answers for ``c``: a change of the API contract (its
+    operations and webhooks). Events have versions of their own (`event-version-not-bumped`)
+    and a third party's contract is not this API's."""
+    if c.id == "api-major-version-not-bumped":
+        return False
+    return c.area == "api" or c.id in _CONTRACT_AUTH or c.id.startswith("webhook-")
 
 
 def _semver(v: str) -> tuple[int, ...]:
