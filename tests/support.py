@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import re
 import shutil
+import sys
 from pathlib import Path
+from typing import Any
 
 import designgate
 from designgate import Finding, Report, check_design
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
 
 SCAFFOLD = Path(designgate.__file__).parent / "scaffold" / "design"
 REPO = Path(__file__).resolve().parent.parent
@@ -26,6 +32,19 @@ def golden(name: str, text: str, test: str) -> None:
     assert text == path.read_text(encoding="utf-8"), (
         f"the output differs from {path}; if the change is intended, regenerate it with "
         f"DESIGNGATE_UPDATE_GOLDEN=1 pytest {test} and review the diff")
+
+
+def synth() -> Any:
+    """``benchmarks/synth.py``, the generator of synthetic designs of any size."""
+    path = REPO / "benchmarks" / "synth.py"
+    spec = importlib.util.spec_from_file_location("designgate_bench_synth", path)
+    assert spec is not None and spec.loader is not None
+    module = sys.modules.get(spec.name)
+    if module is None:
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # dataclasses look their module up there
+        spec.loader.exec_module(module)
+    return module
 
 
 def copy_scaffold(tmp_path: Path) -> Path:
@@ -215,3 +234,40 @@ def add_notes_index(design: Path, name: str, columns: str, extra: str = "") -> N
          "        serves: listNotes?tag= — a user's notes with one tag\n"
          f"      - name: {name}\n        columns: [{columns}]\n{extra}"
          "        serves: listNotes?sort=title\n")
+
+
+# --- design sites ---------------------------------------------------------------------------
+
+
+def make_site(root: Path, plugin: str = "", extra: str = "", index: bool = True) -> Path:
+    """A mkdocs.yml (material, strict anchors) over ``root/design``; returns the config path."""
+    docs = root / "docs"
+    docs.mkdir(exist_ok=True)
+    if index:
+        (docs / "index.md").write_text("# Home\n\nA site.\n", encoding="utf-8")
+    cfg = root / "mkdocs.yml"
+    cfg.write_text(
+        "site_name: Test design\ntheme:\n  name: material\n  font: false\n"
+        "validation:\n  anchors: warn\n  unrecognized_links: warn\n" + extra +
+        "plugins:\n  - search\n  - designgate:\n      design_dir: design\n" + plugin,
+        encoding="utf-8",
+    )
+    return cfg
+
+
+def build_site(cfg: Path, strict: bool = True) -> Path:
+    config = load_config(str(cfg), strict=strict)
+    build(config)
+    return Path(config.site_dir)
+
+
+def page(site: Path, name: str) -> str:
+    path = site / "design" / name / "index.html" if name != "index" else site / "design" / "index.html"
+    return path.read_text(encoding="utf-8")
+
+
+def main_text(html: str) -> str:
+    """The article's HTML (without the theme's navigation and scripts)."""
+    m = re.search(r'<article class="md-content__inner md-typeset">(.*?)</article>', html, re.S)
+    assert m, "no article in page"
+    return m.group(1)

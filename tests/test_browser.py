@@ -27,8 +27,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from designgate import load_design
-from support import REPO, copy_scaffold
-from test_site import PAGES, build_site, make_site, poison
+from support import REPO, build_site, copy_scaffold, make_site
+from test_site import PAGES, poison
 
 if TYPE_CHECKING:
     from playwright.sync_api import (

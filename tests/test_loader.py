@@ -7,16 +7,13 @@ so that rules other helpers add do not change what these tests prove.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from designgate import DesignLoadError, Finding, Report, Severity, load_design
-from support import FIXTURES, assert_finding, check, edit, line_of
+from support import FIXTURES, assert_finding, check, edit, line_of, synth
 
 LOADER = FIXTURES / "loader"
 NOTES = "design/api/notes.yaml"
@@ -647,21 +644,9 @@ def test_paths_are_relative_to_an_explicit_root(design: Path) -> None:
 # --- a large multi-file design (the benchmark generator) ---------------------------------
 
 
-def _synth() -> Any:
-    path = Path(__file__).resolve().parent.parent / "benchmarks" / "synth.py"
-    spec = importlib.util.spec_from_file_location("designgate_bench_synth", path)
-    assert spec is not None and spec.loader is not None
-    module = sys.modules.get(spec.name)
-    if module is None:
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # dataclasses look their module up there
-        spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize("n", [1, 7, 60])
 def test_generated_design_loads_every_item(tmp_path: Path, n: int) -> None:
-    design_dir = _synth().generate(n, tmp_path)
+    design_dir = synth().generate(n, tmp_path)
     report = check(design_dir)
     d = report.design
     resources = (n + 4) // 5
@@ -678,7 +663,7 @@ def test_generated_design_loads_every_item(tmp_path: Path, n: int) -> None:
 
 def test_generated_design_is_check_clean(tmp_path: Path) -> None:
     """The benchmarks measure a clean design; a rule firing here means synth.py fell behind."""
-    report = check(_synth().generate(250, tmp_path))  # 250: also the roles beyond the first 4
+    report = check(synth().generate(250, tmp_path))  # 250: also the roles beyond the first 4
     assert [f"{f.location} {f.rule} {f.message}" for f in report.findings] == [], (
         "update benchmarks/synth.py so the generated design satisfies every rule"
     )

@@ -21,44 +21,10 @@ from designgate.render.site import Links, SiteOptions
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
-from support import REPO, copy_scaffold, edit, line_of
+from support import REPO, build_site, copy_scaffold, edit, line_of, main_text, make_site, page
 
 PAGES = ("index", "changes", "endpoints", "traceability", "api", "database", "auth", "integrations",
          "prioritization", "migrations", "gate", "findings")
-
-
-def make_site(root: Path, plugin: str = "", extra: str = "", index: bool = True) -> Path:
-    """A mkdocs.yml (material, strict anchors) over ``root/design``; returns the config path."""
-    docs = root / "docs"
-    docs.mkdir(exist_ok=True)
-    if index:
-        (docs / "index.md").write_text("# Home\n\nA site.\n", encoding="utf-8")
-    cfg = root / "mkdocs.yml"
-    cfg.write_text(
-        "site_name: Test design\ntheme:\n  name: material\n  font: false\n"
-        "validation:\n  anchors: warn\n  unrecognized_links: warn\n" + extra +
-        "plugins:\n  - search\n  - designgate:\n      design_dir: design\n" + plugin,
-        encoding="utf-8",
-    )
-    return cfg
-
-
-def build_site(cfg: Path, strict: bool = True) -> Path:
-    config = load_config(str(cfg), strict=strict)
-    build(config)
-    return Path(config.site_dir)
-
-
-def page(site: Path, name: str) -> str:
-    path = site / "design" / name / "index.html" if name != "index" else site / "design" / "index.html"
-    return path.read_text(encoding="utf-8")
-
-
-def main_text(html: str) -> str:
-    """The article's HTML (without the theme's navigation and scripts)."""
-    m = re.search(r'<article class="md-content__inner md-typeset">(.*?)</article>', html, re.S)
-    assert m, "no article in page"
-    return m.group(1)
 
 
 # --- the example design --------------------------------------------------------------------
@@ -314,10 +280,10 @@ def test_a_schema_the_api_reference_cannot_render_is_a_notice(
         site = build_site(make_site(tmp_path, "      fail_on: never\n"), strict=False)
     problems = [r.getMessage() for r in caplog.records if "API reference:" in r.getMessage()]
     assert problems == ["designgate: API reference: the schemas could not be rendered "
-                        "(TypeError: 'int' object is not iterable); the design's findings say "
-                        "what is wrong"]
+                        "(UndefinedError: 'int object' has no attribute 'items'); the design's "
+                        "findings say what is wrong"]
     schemas = (site / "design" / "api" / "schemas" / "index.html").read_text("utf-8")
-    assert "Not rendered" in schemas and "TypeError" in schemas
+    assert "Not rendered" in schemas and "UndefinedError" in schemas
     # The operations still render; the format that is not a string is shown as text.
     notes = (site / "design" / "api" / "notes" / "index.html").read_text("utf-8")
     assert "Not rendered" not in notes and 'id="op-listNotes"' in notes

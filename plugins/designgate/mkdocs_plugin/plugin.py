@@ -28,11 +28,14 @@ from designgate.findings import Severity
 from designgate.gate.interventions import default_folder
 from designgate.load.loader import DesignLoadError
 from designgate.mkdocs_plugin.config import DesignGateConfig
+from designgate.render.anchors import AnchorCheck
 from designgate.render.sanitize import sanitize_html
 from designgate.render.site import Site, SiteOptions, build_site
 
 log = get_plugin_logger(__name__)
 
+#: Dead anchor links listed one by one; the rest are counted.
+_DEAD_SHOWN = 20
 _LOG_BY_SEVERITY = {Severity.ERROR: log.error, Severity.WARNING: log.warning, Severity.INFO: log.info}
 ASSETS = Path(__file__).resolve().parent.parent / "render" / "assets"
 CSS = "assets/designgate/designgate.css"
@@ -59,6 +62,7 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
         self.mermaid: Path | str | None = None
         self.mermaid_per_page = False
         self.ours: set[str] = set()
+        self.anchors = AnchorCheck()
         self.with_svg: set[str] = set()
 
     # Resolve paths against mkdocs.yml, not the working directory, and register what the
@@ -207,8 +211,20 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig,
                         files: Files) -> str | None:
         if page.file.src_uri in self.ours:
-            return sanitize_html(html, svg=page.file.src_uri in self.with_svg)
+            html = sanitize_html(html, svg=page.file.src_uri in self.with_svg)
+            self.anchors.add(page.url, html)
+            return html
         return None
+
+    # A link whose fragment names nothing on its page (MkDocs checks Markdown links only).
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        dead = self.anchors.dead()
+        for url, href in dead[:_DEAD_SHOWN]:
+            log.warning(f"the page {url or '/'} links to {href}, which names no "
+                        "anchor of its page")
+        if len(dead) > _DEAD_SHOWN:
+            log.warning(f"{len(dead) - _DEAD_SHOWN} more links to missing anchors")
+        self.anchors = AnchorCheck()
 
     # The Mermaid script goes where extra_javascript would put it, on the pages that need it.
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:

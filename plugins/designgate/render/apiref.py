@@ -10,6 +10,7 @@ they become (``render.sanitize``).
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import warnings
@@ -20,7 +21,7 @@ from typing import Any
 from jinja2 import ChoiceLoader, FileSystemLoader
 from markupsafe import Markup
 
-from designgate.render.text import anchor, escape
+from designgate.render.text import anchor, escape, inline
 
 OAD_TEMPLATES = Path(__file__).parent / "oad"
 _PARAM = re.compile(r"\{([^{}/]+)\}")
@@ -53,13 +54,20 @@ def split_by_tag(document: dict[str, Any]) -> dict[str, list[tuple[str, str, dic
 
 
 def api_pages(document: dict[str, Any], schemas_url: Callable[[str], str],
-              templates_dir: Path | None, failures: list[str]) -> tuple[dict[str, str], str]:
+              templates_dir: Path | None, failures: list[str],
+              review: Callable[[str, str], str] | None = None) -> tuple[dict[str, str], str]:
     """Markdown per tag (operations only) and for the schemas page.
 
     A page of one resource is rendered from a document holding only its operations and the
     schemas they reach, so each page costs in proportion to itself and a large API becomes
     many readable pages instead of one that no browser scrolls. ``schemas_url(tag)`` is the
-    URL of the schemas page as seen from that tag's page (schema links point there).
+    URL of the schemas page as seen from that tag's page (schema links point there), and
+    ``review(tag, operationId)`` the Markdown shown under each operation's heading (who may
+    call it, what it serves, where it is defined).
+
+    The pages show each operation whole: a response the document shares through
+    ``components/responses`` is written out where it is used (a reference page has no other
+    place for it), and security requirements are said once, not listed as parameters.
 
     A part the renderer cannot cope with (a design with errors: a schema that is not one)
     becomes a notice on its page, and a line in ``failures``; the other pages still render.
@@ -70,7 +78,10 @@ def api_pages(document: dict[str, Any], schemas_url: Callable[[str], str],
     for tag, ops in split_by_tag(document).items():
         paths: dict[str, dict[str, Any]] = {}
         for method, path, op in ops:
-            paths.setdefault(path, {})[method] = op
+            shown = _whole(document, op)
+            if review is not None:
+                shown["dg_review"] = review(tag, str(op.get("operationId", "")))
+            paths.setdefault(path, {})[method] = shown
         names = _closure(schemas, _refs(paths))
         part = {k: v for k, v in document.items() if k not in ("paths", "webhooks")}
         part["paths"] = paths
@@ -81,6 +92,95 @@ def api_pages(document: dict[str, Any], schemas_url: Callable[[str], str],
         pages[tag] = _write(writer, part, f"the operations of '{tag}'", failures)
     whole = {**document, "paths": {}, "dg_part": "schemas", "dg_schemas_url": ""}
     return pages, _write(writer, whole, "the schemas", failures)
+
+
+def _whole(document: dict[str, Any], op: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``op`` whose shared responses and parameters are written out in place."""
+    components = document.get("components") or {}
+
+    def resolve(node: Any, section: str) -> Any:
+        ref = node.get("$ref") if isinstance(node, dict) else None
+        prefix = f"#/components/{section}/"
+        if isinstance(ref, str) and ref.startswith(prefix):
+            target = (components.get(section) or {}).get(ref[len(prefix):])
+            if isinstance(target, dict):
+                return {**target, "dg_shared": ref[len(prefix):]}
+        return node
+
+    shown = dict(op)
+    if isinstance(op.get("responses"), dict):
+        shown["responses"] = {code: resolve(r, "responses") for code, r in op["responses"].items()}
+    if isinstance(op.get("parameters"), list):
+        shown["parameters"] = [resolve(p, "parameters") for p in op["parameters"]]
+    return shown
+
+
+def constraints(schema: Any, schemas: dict[str, Any] | None = None) -> Markup:
+    """What a schema allows besides its type, in words: enum values, bounds, lengths, item
+    counts, pattern, default, read/write-only; ``&mdash;`` when nothing. A property that is
+    a named schema shows what that schema allows, when it is not an object (``TaskStatus``:
+    its values), so a payload reads whole."""
+    if not isinstance(schema, dict):
+        return Markup("&mdash;")
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith(_PREFIX) and schemas is not None:
+        target = schemas.get(ref[len(_PREFIX):])
+        if isinstance(target, dict) and not target.get("properties") and "$ref" not in target:
+            return constraints({**target, **{k: v for k, v in schema.items() if k != "$ref"}},
+                               schemas)
+        return Markup("&mdash;")
+    out: list[Markup] = []
+
+    def code(v: Any) -> Markup:
+        return Markup("<code>{}</code>").format(escape(json.dumps(v, ensure_ascii=False)
+                                                       if not isinstance(v, str) else v))
+
+    if isinstance(schema.get("enum"), list):
+        out.append(Markup("one of ") + Markup(", ").join(code(v) for v in schema["enum"]))
+    if "const" in schema:
+        out.append(Markup("always ") + code(schema["const"]))
+    for key, sign in (("minimum", "≥"), ("exclusiveMinimum", ">"), ("maximum", "≤"),
+                      ("exclusiveMaximum", "<")):
+        v = schema.get(key)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            out.append(Markup(f"{sign} ") + escape(v))
+    for low, high, unit in (("minLength", "maxLength", "characters"),
+                            ("minItems", "maxItems", "items"),
+                            ("minProperties", "maxProperties", "properties")):
+        lo, hi = schema.get(low), schema.get(high)
+        if lo is not None and hi is not None:
+            out.append(escape(f"{lo}–{hi} {unit}" if lo != hi else f"exactly {lo} {unit}"))
+        elif hi is not None:
+            out.append(escape(f"at most {hi} {unit}"))
+        elif lo:
+            out.append(escape(f"at least {lo} {unit}"))
+    if schema.get("uniqueItems"):
+        out.append(Markup("unique items"))
+    if isinstance(schema.get("pattern"), str):
+        out.append(Markup("matches ") + code(schema["pattern"]))
+    if "default" in schema:
+        out.append(Markup("default ") + code(schema["default"]))
+    if schema.get("readOnly"):
+        out.append(Markup("read-only (responses only)"))
+    if schema.get("writeOnly"):
+        out.append(Markup("write-only (requests only)"))
+    if schema.get("deprecated"):
+        out.append(Markup("deprecated"))
+    if schema.get("additionalProperties") is False and schema.get("properties"):
+        out.append(Markup("no other properties"))
+    items = schema.get("items")
+    if isinstance(items, dict):
+        inner = constraints(items, schemas)
+        if str(inner) != "&mdash;":
+            out.append(Markup("each item: ") + inner)
+    if "example" in schema and not isinstance(schema["example"], (dict, list)):
+        out.append(Markup("e.g. ") + code(schema["example"]))
+    return Markup("; ").join(out) if out else Markup("&mdash;")
+
+
+def example_json(value: Any) -> Markup:
+    """An example value for a fenced JSON block."""
+    return Markup(json.dumps(value, indent=2, ensure_ascii=False, default=str))
 
 
 def _writer(templates_dir: Path | None) -> Any:
@@ -96,6 +196,8 @@ def _writer(templates_dir: Path | None) -> Any:
     writer.env.loader = ChoiceLoader(loaders)
     writer.env.filters["dg_route"] = route
     writer.env.filters["dg_anchor"] = anchor
+    writer.env.filters["dg_inline"] = inline
+    writer.env.filters["dg_example"] = example_json
     return writer
 
 
@@ -107,6 +209,8 @@ def _write(writer: Any, document: dict[str, Any], part: str, failures: list[str]
     quiet = logging.getLogger("openapidocs")
     level = quiet.level
     quiet.setLevel(logging.ERROR)
+    schemas = (document.get("components") or {}).get("schemas") or {}
+    writer.env.filters["dg_constraints"] = lambda s: constraints(s, schemas)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -210,6 +210,11 @@ def environment(templates_dir: Path | None = None) -> Environment:
         "e": text.escape,
         "tojson": lambda v: text.escape(json.dumps(v, ensure_ascii=False, default=str)),
         "escape": text.escape,
+        "sentence": text.sentence,
+        "value": text.value,
+        "label": text.label,
+        # A mapping as (label, value) rows for the `kv` macro.
+        "rows": lambda m: [(text.label(k), text.value(v)) for k, v in (m or {}).items()],
     })
     return env
 
@@ -255,6 +260,7 @@ class _Builder:
             str(op.get("operationId")): self.api_page_of_tag[tag]
             for tag, ops in split_by_tag(self.openapi).items() for _m, _p, op in ops
         }
+        self._endpoints = {e.id: e for e in self.design.endpoints}
         diff = options.changes if isinstance(options.changes, DesignDiff) else None
         self.marks = ChangeMarks.of(diff, self.design)
 
@@ -276,7 +282,7 @@ class _Builder:
         gate = self.options.gate if isinstance(self.options.gate, dict) else None
         not_evaluated = self.options.gate if isinstance(self.options.gate, str) else None
         self.render("overview.md.j2", links.page("index"), f"{d.project.name}",
-                    counts=_counts(self.report, self.trace), gate=gate,
+                    counts=_counts(self.report, self.trace, gate), gate=gate,
                     not_evaluated=not_evaluated, halted=self.report.halted)
         guide = self.options.guide_dir
         self.render("gate.md.j2", links.page("gate"), "Gate", gate=gate,
@@ -333,7 +339,10 @@ class _Builder:
             d.endpoints, link=lambda e: self.links.url("endpoints", f"ep-{text.anchor(e.id)}"))
         self.render("prioritization.md.j2", links.page("prioritization"), "Prioritization",
                     svg=True, chart=Markup(chart), quadrants=_quadrants(d), order=SEQUENCE)
-        self.render("migrations.md.j2", links.page("migrations"), "Migration plan")
+        self.links.current = links.page("migrations")
+        self.render("migrations.md.j2", links.page("migrations"), "Migration plan",
+                    steps={m.id: [_step_view(d, s, self.links) for s in m.steps]
+                           for m in d.migrations})
         self.render("findings.md.j2", links.page("findings"), "Findings",
                     findings=self.report.findings, waived=self.report.waived,
                     rule_link=self._rule_link)
@@ -368,7 +377,7 @@ class _Builder:
             return str(self.links.url("api/schemas"))
 
         pages, schemas_md = api_pages(self.openapi, schemas_url, self.options.templates_dir,
-                                      self.site.warnings)
+                                      self.site.warnings, self._review)
         groups = split_by_tag(self.openapi)
         self.render("api.md.j2", self.links.page("api/index"), "API reference",
                     groups=groups, names=names, tags=tags,
@@ -381,6 +390,27 @@ class _Builder:
                                     for m, path, op in groups[tag]])
         self.render("api_schemas.md.j2", self.links.page("api/schemas"), "Schemas",
                     reference=Markup(schemas_md))
+
+    def _review(self, tag: str, operation_id: str) -> str:
+        """Under an operation of the API reference: who may call it (the permission and the
+        roles that hold it, inherited ones marked), the requirements it serves with their
+        titles, and the line of the design that defines it."""
+        ep = self._endpoints.get(operation_id)
+        if ep is None:
+            return ""
+        self.links.current = self.links.page(f"api/{self.api_page_of_tag[tag]}")
+        return str(self.env.get_template("_review.md.j2").render(
+            e=ep, links=self.links, holders=self._holders(ep),
+            titles={r.id: r.title for r in self.design.requirements}))
+
+    def _holders(self, ep: Endpoint) -> list[tuple[str, bool]]:
+        """The roles that may call ``ep``, each with whether it holds the permission only
+        through a role it inherits."""
+        if not ep.permission or ep.public:
+            return []
+        d = self.design
+        return [(r, ep.permission not in d.roles[r].permissions)
+                for r in d.holders(ep.permission) if r in d.roles]
 
     def _api_title(self, tag: str) -> str:
         return _nav_title(tag or "Other operations")
@@ -554,6 +584,52 @@ class ChangeMarks:
 
 
 
+#: How the migration plan names each kind of step.
+_STEP_LABELS = {"create_table": "create table", "drop_table": "drop table",
+                "create_index": "create index", "drop_index": "drop index",
+                "add_column": "add column", "drop_column": "drop column",
+                "alter_column": "alter column", "enable_rls": "enable row-level security",
+                "sql": "SQL"}
+
+
+@dataclass(frozen=True, slots=True)
+class StepView:
+    """One migration step as the migration plan shows it."""
+
+    label: str
+    target: Markup  # what it acts on, linked to the table's page when the table exists
+    up: str | None = None  # a raw SQL step's statements
+    down: str | None = None
+
+
+def _step_view(design: Design, step: Any, links: Links) -> StepView:
+    def table(name: Any) -> Markup:
+        name = str(name)
+        code = Markup("<code>{}</code>").format(text.escape(name))
+        if name not in design.tables:
+            return code  # a dropped table has no page
+        return Markup("[{}]({})").format(code, links.md(f"database/{text.anchor(name)}"))
+
+    label = _STEP_LABELS.get(step.op, step.op.replace("_", " "))
+    arg = step.arg
+    if step.op == "sql" and isinstance(arg, dict):
+        up, down = arg.get("up"), arg.get("down")
+        return StepView(label, Markup("statements below"), str(up or ""),
+                        str(down) if down else None)
+    if step.op in ("create_index", "drop_index"):
+        index = design.index_named(str(arg))
+        name = Markup("<code>{}</code>").format(text.escape(str(arg)))
+        return StepView(label, name + (Markup(" on ") + table(index.table) if index else ""))
+    if isinstance(arg, dict):
+        target = table(arg.get("table"))
+        if arg.get("column") is not None:
+            target += Markup(", column <code>{}</code>").format(text.escape(arg["column"]))
+        if arg.get("change"):
+            target += Markup(": ") + text.sentence(arg["change"])
+        return StepView(label, target)
+    return StepView(label, table(arg))
+
+
 def _group(items: Iterable[Endpoint], key: Callable[[Endpoint], str]) -> list[tuple[str, list[Endpoint]]]:
     groups: dict[str, list[Endpoint]] = {}
     for item in items:
@@ -621,8 +697,16 @@ def _quadrants(design: Design) -> dict[str, list[Endpoint]]:
     return out
 
 
-def _counts(report: Report, trace: dict[str, Any]) -> dict[str, Any]:
+def _counts(report: Report, trace: dict[str, Any],
+            gate: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The overview's figures; the open findings include the gate's (G004 blocking a
+    contract change is an error of the design, though `check` does not see git)."""
     d = report.design
+    gate_findings = [f for f in (gate or {}).get("findings", []) if isinstance(f, dict)]
+
+    def gated(severity: Severity) -> int:
+        return sum(1 for f in gate_findings if f.get("severity") == str(severity))
+
     reqs = trace["requirements"]
     in_scope = [r for r in reqs if r["in_scope"]]
     return {
@@ -640,9 +724,10 @@ def _counts(report: Report, trace: dict[str, Any]) -> dict[str, Any]:
         "events": len(d.events),
         "third_parties": len(d.third_parties),
         "migrations": len(d.migrations),
-        "errors": report.count(Severity.ERROR),
-        "warnings": report.count(Severity.WARNING),
-        "infos": report.count(Severity.INFO),
+        "errors": report.count(Severity.ERROR) + gated(Severity.ERROR),
+        "warnings": report.count(Severity.WARNING) + gated(Severity.WARNING),
+        "infos": report.count(Severity.INFO) + gated(Severity.INFO),
+        "gate_findings": len(gate_findings),
         "waived": len(report.waived),
     }
 

@@ -82,3 +82,32 @@ _ANCHOR_BAD = re.compile(r"[^A-Za-z0-9_-]+")
 def anchor(*parts: Any) -> str:
     """An HTML id / URL fragment made of safe characters only (stable for the same input)."""
     return "-".join(_ANCHOR_BAD.sub("-", str(p)).strip("-") or "x" for p in parts)
+
+
+def sentence(value: Any) -> Markup:
+    """One line of design text as a sentence: a full stop is added unless it already ends
+    with one (or with ``!``, ``?``, ``:``)."""
+    raw = _SPACE.sub(" ", "" if value is None else str(value)).strip()
+    if raw and raw[-1] not in ".!?:":
+        raw += "."
+    return inline(raw)
+
+
+def value(v: Any) -> Markup:
+    """A design value for reading, never as a Python or JSON literal: text as written, a
+    list as its items, a mapping as ``key: value`` pairs, booleans as yes/no."""
+    if v is None:
+        return Markup("&mdash;")
+    if isinstance(v, bool):
+        return Markup("yes" if v else "no")
+    if isinstance(v, (list, tuple)):
+        return Markup(", ").join(value(i) for i in v) if v else Markup("&mdash;")
+    if isinstance(v, dict):
+        return Markup("; ").join(Markup(f"{label(k)}: {value(x)}") for k, x in v.items())
+    return inline(v)
+
+
+def label(key: Any) -> Markup:
+    """A design field name as a label: ``max_attempts`` → ``Max attempts``."""
+    words = str(key).replace("_", " ").strip()
+    return escape(words[:1].upper() + words[1:])

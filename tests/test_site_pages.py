@@ -1,0 +1,267 @@
+"""What a reviewer reads on the design site: every generated page free of raw syntax, of
+literals of design values and of links to anchors that do not exist; and, page by page, the
+defects found by reading the site as a reviewer (each test failed before its fix).
+
+The page scan parses the built HTML itself (``html.parser``), independently of the site's own
+anchor check (``render.anchors``), which ``mkdocs build --strict`` runs."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+from mkdocs.exceptions import Abort
+from support import REPO, build_site, copy_scaffold, edit, main_text, make_site, page, synth
+
+
+class _Page(HTMLParser):
+    """The article of one built page: its ids, its links, its text outside code blocks and
+    its table header cells."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+        self.text: list[str] = []
+        self.headers: list[str] = []
+        self._article = self._pre = 0
+        self._th: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        for key in ("id", "name"):
+            if a.get(key):
+                self.ids.add(str(a[key]))
+        if tag == "article":
+            self._article += 1
+        elif tag in ("pre", "script", "style"):
+            self._pre += 1
+        elif tag == "a" and a.get("href") and self._article:
+            self.links.append(str(a["href"]))
+        elif tag == "th" and self._article:
+            self._th = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "article":
+            self._article -= 1
+        elif tag in ("pre", "script", "style"):
+            self._pre -= 1
+        elif tag == "th" and self._th is not None:
+            self.headers.append("".join(self._th).strip())
+            self._th = None
+
+    def handle_data(self, data: str) -> None:
+        if self._th is not None:
+            self._th.append(data)
+        if self._article and not self._pre:
+            self.text.append(data)
+
+
+#: What must not reach a reader: Markdown table syntax left as text, a design value printed
+#: as a Python or JSON literal, an escaped newline, sentences run together.
+RAW = {
+    "Markdown table syntax": re.compile(r"\|\s*:?-{3,}:?\s*\|"),
+    "Python list": re.compile(r"\['[^'\]]*'(, '[^'\]]*')*\]"),
+    "Python dict": re.compile(r"\{'[\w-]+': "),
+    "JSON object": re.compile(r'\{"[\w$-]+": '),
+    "escaped newline": re.compile(r"\\n"),
+    "doubled full stop": re.compile(r"[a-z)]\.\.(?!\.)"),
+    "sentences run together": re.compile(r"[\w)]\.(?:Serves|Timeout|Base URL|Sent when)"),
+}
+
+
+def problems(site: Path) -> list[str]:
+    pages: dict[Path, _Page] = {}
+    for f in sorted(site.rglob("*.html")):
+        parsed = _Page()
+        parsed.feed(f.read_text(encoding="utf-8"))
+        pages[f.resolve()] = parsed
+    out: list[str] = []
+    for f, p in pages.items():
+        rel = f.relative_to(site.resolve()).as_posix()
+        if not rel.startswith("design/"):
+            continue
+        text = " ".join(p.text)
+        for name, rx in RAW.items():
+            out += [f"{rel}: {name}: ...{text[max(0, m.start() - 50):m.end() + 50]}..."
+                    for m in rx.finditer(text)]
+        out += [f"{rel}: empty table header" for h in p.headers if not h]
+        for href in p.links:
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc or not parts.fragment:
+                continue
+            target = (f.parent / parts.path).resolve() if parts.path else f
+            if target.is_dir():
+                target = target / "index.html"
+            if target in pages and unquote(parts.fragment) not in pages[target].ids:
+                out.append(f"{rel}: dead anchor {href}")
+    return out
+
+
+@pytest.fixture(scope="module")
+def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("example") / "site"
+    build(load_config(str(REPO / "mkdocs.yml"), strict=True, site_dir=str(out)))
+    return out
+
+
+@pytest.fixture(scope="module")
+def synthetic_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("synthetic")
+    synth().generate(40, root)
+    return build_site(make_site(root))
+
+
+def test_no_page_of_the_example_shows_raw_syntax_literals_or_dead_anchors(
+        example_site: Path) -> None:
+    found = problems(example_site)
+    assert not found, "\n".join(found[:40]) + f"\n({len(found)} in all)"
+
+
+def test_no_page_of_a_synthetic_design_shows_raw_syntax_literals_or_dead_anchors(
+        synthetic_site: Path) -> None:
+    found = problems(synthetic_site)
+    assert not found, "\n".join(found[:40]) + f"\n({len(found)} in all)"
+
+
+def test_the_scan_finds_what_it_looks_for(tmp_path: Path) -> None:
+    """The page scan is not vacuous: each kind of defect in a page is reported."""
+    site = tmp_path / "site"
+    (site / "design").mkdir(parents=True)
+    (site / "design" / "index.html").write_text(
+        '<article><h2 id="here">x</h2><p>| --- | --- | claims [\'sub\', \'role\'] '
+        '{"up": "A;\\nB"} commits..Serves FR-1.Timeout 10s.</p>'
+        '<table><tr><th></th></tr></table><a href="#here">ok</a><a href="#gone">no</a>'
+        '<pre>{"json": "in a code block is fine"}</pre></article>', encoding="utf-8")
+    found = " ".join(problems(site))
+    for name in ("Markdown table syntax", "Python list", "JSON object", "escaped newline",
+                 "doubled full stop", "sentences run together", "empty table header",
+                 "dead anchor #gone"):
+        assert name in found, name
+    assert "#here" not in found and "in a code block" not in found
+
+
+# --- page by page --------------------------------------------------------------------------
+
+
+def _article(site: Path, name: str) -> str:
+    return main_text(page(site, name))
+
+
+def test_integrations_sentences_and_the_third_party_operations_table(
+        example_site: Path) -> None:
+    html = _article(example_site, "integrations")
+    assert "Sent when: POST /tasks commits. Serves" in re.sub(r"<[^>]+>", "", html)
+    assert re.search(r"<td>sendEmailWithTemplate</td>", html)
+    # Signing and retries are tables whose rows are headed by the setting.
+    assert '<caption>Retries</caption>' in html
+    assert '<th scope="row">Max attempts</th><td>8</td>' in html
+
+
+def test_migration_sql_steps_are_sql_and_targets_link_to_their_tables(
+        example_site: Path) -> None:
+    html = _article(example_site, "migrations")
+    blocks = re.findall(r"<pre>(.*?)</pre>", html, re.S)
+    sql = [re.sub(r"<[^>]+>", "", b) for b in blocks]
+    assert any("CREATE EXTENSION IF NOT EXISTS citext;" in s for s in sql)
+    assert any("CREATE ROLE anonymous NOLOGIN;\nCREATE ROLE authenticated" in s for s in sql)
+    assert re.search(r'<td>create table</td>\s*<td><a href="\.\./database/users/"><code>users'
+                     r'</code></a></td>', html)
+    assert re.search(r'<td>create index</td>\s*<td><code>users_email_key</code> on <a href="'
+                     r'\.\./database/users/">', html)
+
+
+def test_auth_claims_read_as_a_list(example_site: Path) -> None:
+    html = _article(example_site, "auth")
+    assert '<th scope="row">Claims</th><td>sub, workspace_id, role</td>' in html
+
+
+def _operation(site: Path, tag_page: str, op_id: str) -> str:
+    html = _article(site, f"api/{tag_page}")
+    start = html.index(f'id="op-{op_id}"')
+    end = html.find('<hr class="operation-separator"', start)
+    return html[start:end if end > 0 else None]
+
+
+def test_an_operation_says_who_may_call_it_and_what_it_serves(example_site: Path) -> None:
+    op = _operation(example_site, "tasks", "getTask")
+    text = re.sub(r"<[^>]+>", "", op)
+    assert ("Who may call it: permission tasks:read, held by guest, member (inherited), "
+            "admin (inherited), owner (inherited).") in text
+    assert "Serves: FR-006" in text
+    assert re.search(r"Defined at design/api/tasks\.yaml:\d+", text)
+    assert 'href="../../auth/#perm-tasks-read"' in op
+
+
+def test_the_security_scheme_is_not_a_parameter_and_errors_show_their_body(
+        example_site: Path) -> None:
+    op = _operation(example_site, "tasks", "getTask")
+    assert "bearerAuth" not in op and "Refer to the common response" not in op
+    parameters = re.findall(r'<td class="parameter-name"><code>([^<]+)</code>', op)
+    assert parameters == ["taskId"]
+    # The 403 tab holds the problem+json example of the shared Forbidden response.
+    examples = [re.sub(r"<[^>]+>", "", b) for b in re.findall(r"<pre>(.*?)</pre>", op, re.S)]
+    bodies = [json.loads(e) for e in examples if '"status"' in e]
+    assert {b["status"] for b in bodies} >= {400, 401, 403, 404}
+
+
+def test_parameter_descriptions_keep_their_code_spans(tmp_path: Path) -> None:
+    design = copy_scaffold(tmp_path)
+    edit(design / "api" / "notes.yaml", "description: Only notes with this tag.",
+         "description: Only notes with this tag (as in `tag`).")
+    op = _operation(build_site(make_site(tmp_path)), "notes", "listNotes")
+    assert "Only notes with this tag (as in <code>tag</code>)." in op
+    assert "`tag`" not in op
+
+
+def test_schemas_show_required_enum_values_bounds_and_examples(example_site: Path) -> None:
+    html = _article(example_site, "api/schemas")
+    status = html[html.index('id="taskstatus"'):]
+    status = status[:status.index("<h3")]
+    assert "one of <code>todo</code>, <code>in_progress</code>, <code>in_review</code>, " \
+           "<code>done</code>" in status
+    task = html[html.index('id="task"'):]
+    task = task[:task.index("<h3")]
+    row = re.search(r"<td><code>title</code></td>(.*?)</tr>", task, re.S)
+    assert row and re.findall(r"<td>(.*?)</td>", row.group(1), re.S)[1:3] == [
+        "yes", "1–200 characters"]
+    # A property whose type is a named enum shows that enum's values.
+    row = re.search(r"<td><code>status</code></td>(.*?)</tr>", task, re.S)
+    assert row and "one of <code>todo</code>" in row.group(1)
+
+
+def test_overview_counts_the_gates_findings(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+    from designgate.cli.main import cli
+    from gitrepo import GitRepo
+
+    repo = GitRepo(tmp_path / "repo")
+    monkeypatch.chdir(repo.path)
+    approved = CliRunner().invoke(cli, ["gate", "record", "approve", "--reviewer", "R <r@x>"])
+    assert approved.exit_code == 0, approved.output
+    edit(repo.design / "api" / "notes.yaml", "max_page_size: 100", "max_page_size: 50")
+    repo.commit("Design: smaller pages")
+    html = _article(build_site(make_site(repo.path)), "index")
+    assert '<th scope="row">Errors</th><td>1</td>' in html  # G004: check alone sees none
+    assert "1 of them come from the" in html
+
+
+def test_a_dead_anchor_fails_the_strict_build(tmp_path: Path) -> None:
+    copy_scaffold(tmp_path)
+    templates = tmp_path / "overrides"
+    templates.mkdir()
+    source = (Path(__file__).resolve().parent.parent / "plugins" / "designgate" / "render" /
+              "templates" / "findings.md.j2").read_text(encoding="utf-8")
+    (templates / "findings.md.j2").write_text(
+        source + '\n<p><a href="#nowhere">a link to nothing</a></p>\n', encoding="utf-8")
+    cfg = make_site(tmp_path, plugin=f"      templates_dir: {templates}\n")
+    with pytest.raises(Abort):
+        build_site(cfg)
+    build_site(cfg, strict=False)  # the same site builds when not strict
