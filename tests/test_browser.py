@@ -463,6 +463,27 @@ def test_er_diagram_renders_every_table(browser: Browser, example_url: str) -> N
         assert watch.problems == []
 
 
+def test_a_table_page_draws_the_table_with_its_neighbours(browser: Browser,
+                                                          example_url: str) -> None:
+    design = load_design(REPO / "design").design
+    tasks = design.tables["tasks"]
+    want = {"tasks"} | {c.references.table for c in tasks.columns if c.references is not None}
+    want |= {fk.table for fk in tasks.foreign_keys}  # composite: the same tenant's project
+    want |= {o.name for o in design.tables.values()
+             if any(c.references is not None and c.references.table == "tasks" for c in o.columns)
+             or any(fk.table == "tasks" for fk in o.foreign_keys)}
+    assert len(want) > 3
+    with watched_page(browser, DESKTOP) as (page, watch):
+        visit(page, example_url + "design/database/tasks/")
+        page.wait_for_selector(".dg-erd div.mermaid", state="attached")
+        svgs = [texts for texts in _shadow_svg_texts(page) if "tasks" in texts]
+        assert len(svgs) == 1
+        drawn = {name for name in design.tables if name in svgs[0]}
+        assert drawn == want
+        assert not any("Syntax error" in x for x in svgs[0])
+        assert watch.problems == []
+
+
 # --- endpoints: inventory and API reference ------------------------------------------------
 
 

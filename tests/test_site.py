@@ -489,7 +489,10 @@ def test_er_diagram_has_every_table_and_foreign_key() -> None:
     for table in design.tables:
         assert f"    {table} {{" in src
     fks = sum(1 for t in design.tables.values() for c in t.columns if c.references)
+    # and the foreign keys over several columns (a task's project of the same workspace)
+    fks += sum(len(t.foreign_keys) for t in design.tables.values())
     assert len(re.findall(r"--", src)) == fks
+    assert 'projects ||--o{ tasks : "workspace_id, project_id"' in src
 
 
 # --- the gate page ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ anchor check (``render.anchors``), which ``mkdocs build --strict`` runs."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from html.parser import HTMLParser
@@ -14,6 +15,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from designgate.model.design import Design
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
@@ -265,3 +267,83 @@ def test_a_dead_anchor_fails_the_strict_build(tmp_path: Path) -> None:
     with pytest.raises(Abort):
         build_site(cfg)
     build_site(cfg, strict=False)  # the same site builds when not strict
+
+
+# --- at scale ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def large_design(tmp_path_factory: pytest.TempPathFactory) -> Design:
+    """A 1,000-endpoint synthetic design (200 tables)."""
+    from designgate import load_design
+
+    return load_design(synth().generate(1000, tmp_path_factory.mktemp("large"))).design
+
+
+def _pages(design_dir: Path) -> dict[str, str]:
+    """The generated pages (Markdown, before MkDocs) of a design."""
+    from designgate import check_design
+    from designgate.render.site import SiteOptions
+    from designgate.render.site import build_site as render
+
+    site = render(check_design(design_dir), SiteOptions(mermaid=True))
+    return {p.path: p.markdown for p in site.pages}
+
+
+def _entities(markdown: str) -> set[str]:
+    source = markdown.split('<pre class="mermaid"><code>', 1)[1].split("</code></pre>", 1)[0]
+    return set(re.findall(r"^    (\w+) \{$", html.unescape(source), re.M))
+
+
+def _one_hop(design: Design, name: str) -> set[str]:
+    table = design.tables[name]
+    refs = {c.references.table for c in table.columns if c.references is not None}
+    refs |= {fk.table for fk in table.foreign_keys}
+    back = {o.name for o in design.tables.values()
+            if any(c.references is not None and c.references.table == name for c in o.columns)
+            or any(fk.table == name for fk in o.foreign_keys)}
+    return {name} | refs | back
+
+
+def test_two_hundred_tables_are_too_many_for_mermaid_but_each_neighbourhood_is_not(
+        large_design: Design) -> None:
+    from designgate.render.erd import drawable, er_diagram, neighbours
+
+    whole = er_diagram(large_design)
+    # Mermaid refuses a source over its default maxTextSize of 50,000 characters.
+    assert len(large_design.tables) > 150 and len(whole) > 50_000 and not drawable(whole)
+    small = [t for t in large_design.tables.values() if len(_one_hop(large_design, t.name)) < 10]
+    assert len(small) > 150
+    for table in small:
+        hop = neighbours(large_design, table)
+        assert {t.name for t in hop} == _one_hop(large_design, table.name)
+        assert drawable(er_diagram(large_design, hop))
+
+
+def test_a_diagram_too_large_is_a_notice_and_table_pages_draw_their_neighbourhood(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from designgate import load_design
+    from designgate.render import erd
+
+    design = load_design(REPO / "design").design
+    monkeypatch.setattr(erd, "MAX_DIAGRAM_CHARS", len(erd.er_diagram(design)) - 1)
+    pages = _pages(REPO / "design")
+    database = pages["design/database/index.md"]
+    assert 'class="mermaid"' not in database and "too many for one diagram" in database
+    for name in design.tables:
+        markdown = pages[f"design/database/{name}.md"]
+        want = _one_hop(design, name)
+        if len(want) > 1:
+            assert _entities(markdown) == want, name
+        else:
+            assert 'class="mermaid"' not in markdown
+
+
+def test_a_matrix_too_large_to_show_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    from designgate.render import site
+
+    monkeypatch.setattr(site, "GRID_LIMIT", 100)  # the example: 38 endpoints x 15 FR-IDs
+    trace = _pages(REPO / "design")["design/traceability.md"]
+    assert "The endpoints × requirements matrix is not drawn" in trace
+    assert "38 endpoints by 15 requirements make 570 cells" in trace
+    assert "dg-matrix" not in trace

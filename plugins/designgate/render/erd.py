@@ -10,6 +10,12 @@ import re
 
 from designgate.model.design import Design, Table
 
+#: The largest diagram source the site asks Mermaid to draw. Mermaid refuses sources longer
+#: than its ``maxTextSize`` (50,000 characters by default: "Maximum text size in diagram
+#: exceeded"), and a diagram anywhere near that is too dense to read; above this a page shows
+#: a notice instead (the tables and their links are listed on the page either way).
+MAX_DIAGRAM_CHARS = 40_000
+
 _IDENT_BAD = re.compile(r"[^A-Za-z0-9_]+")
 _TYPE_BAD = re.compile(r"[^A-Za-z0-9_]+")
 
@@ -64,4 +70,31 @@ def er_diagram(design: Design, tables: list[Table] | None = None) -> str:
             child = "o|" if one_to_one else "o{"
             label = _comment(col.name)
             lines.append(f'    {ident(fk.table)} {parent}--{child} {ident(table.name)} : "{label}"')
+        for fk in table.foreign_keys:  # over several columns (a tenant's composite keys)
+            if fk.table not in names:
+                continue
+            cols = [table.column(c) for c in fk.columns]
+            nullable = any(c is not None and c.nullable for c in cols)
+            one_to_one = sorted(fk.columns) == sorted(table.key_columns)
+            parent, child = ("|o" if nullable else "||"), ("o|" if one_to_one else "o{")
+            label = _comment(", ".join(fk.columns))
+            lines.append(f'    {ident(fk.table)} {parent}--{child} {ident(table.name)} : "{label}"')
     return "\n".join(lines) + "\n"
+
+
+def neighbours(design: Design, table: Table) -> list[Table]:
+    """``table``, the tables it references and the tables that reference it (one hop)."""
+    names = {table.name}
+    names |= {c.references.table for c in table.columns if c.references is not None}
+    names |= {fk.table for fk in table.foreign_keys}
+    for other in design.tables.values():
+        if any(c.references is not None and c.references.table == table.name
+               for c in other.columns) or any(fk.table == table.name
+                                              for fk in other.foreign_keys):
+            names.add(other.name)
+    return [t for t in sorted(design.tables.values(), key=lambda t: t.name) if t.name in names]
+
+
+def drawable(source: str) -> bool:
+    """Whether a diagram source is small enough to draw (``MAX_DIAGRAM_CHARS``)."""
+    return len(source) <= MAX_DIAGRAM_CHARS

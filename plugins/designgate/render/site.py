@@ -34,7 +34,7 @@ from designgate.model.source import Loc
 from designgate.render import text
 from designgate.render.apiref import api_pages, route, split_by_tag
 from designgate.render.chart import impact_effort_svg
-from designgate.render.erd import er_diagram
+from designgate.render.erd import MAX_DIAGRAM_CHARS, drawable, er_diagram, neighbours
 from designgate.render.sanitize import is_safe_url
 from designgate.rules.registry import FAMILIES, Rule, all_rules
 
@@ -213,6 +213,7 @@ def environment(templates_dir: Path | None = None) -> Environment:
         "sentence": text.sentence,
         "value": text.value,
         "label": text.label,
+        "literal": text.literal,  # whitespace kept (diagram sources)
         # A mapping as (label, value) rows for the `kv` macro.
         "rows": lambda m: [(text.label(k), text.value(v)) for k, v in (m or {}).items()],
     })
@@ -270,6 +271,7 @@ class _Builder:
         body = self.env.get_template(template).render(
             d=self.design, report=self.report, links=self.links, options=self.options,
             title=title, rules=self.rules, api_link=self.api_link, marks=self.marks,
+            drawable=drawable, max_chars=f"{MAX_DIAGRAM_CHARS:,}",
             **context,
         )
         self.site.pages.append(SitePage(path, title, body, svg))
@@ -310,11 +312,14 @@ class _Builder:
                     endpoints_by_fr=_endpoints_by_fr(d), grid=_grid(d))
         self._api()
         tables = sorted(d.tables.values(), key=lambda t: t.name)
+        users = _table_users(d)
         self.render("database.md.j2", links.page("database/index"), "Database",
-                    tables=tables, erd=er_diagram(d, tables), used_by=_table_users(d))
+                    tables=tables, erd=er_diagram(d, tables), used_by=users)
         for table in tables:
+            hop = neighbours(d, table)
             self.render("table.md.j2", links.page(f"database/{text.anchor(table.name)}"),
-                        table.name, table=table, used_by=_table_users(d).get(table.name, []),
+                        table.name, table=table, used_by=users.get(table.name, []),
+                        hop=hop, hop_erd=er_diagram(d, hop),
                         policies=[p for p in d.policies if p.table == table.name],
                         referenced_by=_referenced_by(d, table),
                         ddl=_sql_or_refusal(lambda table=table: "\n\n".join(
@@ -668,10 +673,15 @@ GRID_LIMIT = 20_000
 
 
 def _grid(design: Design) -> dict[str, Any] | None:
+    """The matrix's rows and columns; ``too_large`` (and no rows) above ``GRID_LIMIT``."""
     frs = [r.id for r in design.requirements if r.id]
-    if not frs or not design.endpoints or len(frs) * len(design.endpoints) > GRID_LIMIT:
+    if not frs or not design.endpoints:
         return None
-    return {"frs": frs, "endpoints": design.endpoints}
+    cells = len(frs) * len(design.endpoints)
+    if cells > GRID_LIMIT:
+        return {"too_large": True, "frs": frs, "endpoints": [], "cells": f"{cells:,}",
+                "limit": f"{GRID_LIMIT:,}", "count": len(design.endpoints)}
+    return {"too_large": False, "frs": frs, "endpoints": design.endpoints}
 
 
 def _table_users(design: Design) -> dict[str, list[Endpoint]]:
