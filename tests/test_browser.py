@@ -484,6 +484,57 @@ def test_a_table_page_draws_the_table_with_its_neighbours(browser: Browser,
         assert watch.problems == []
 
 
+# --- the same pages built by Zensical --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def zensical_url(mermaid_js: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The example's pages written by `designgate pages` and built by Zensical (strict)."""
+    from test_pages import pages, zensical_build
+
+    root = tmp_path_factory.mktemp("browser-zensical")
+    cwd = os.getcwd()
+    os.chdir(REPO)
+    try:
+        code, _, stderr = pages("design", "--out", str(root / "docs"), "--no-gate",
+                                "--mermaid-js", str(mermaid_js))
+    finally:
+        os.chdir(cwd)
+    assert code == 0, stderr
+    with serve(zensical_build(root, root / "docs")) as url:
+        yield url
+
+
+def test_zensical_serves_every_design_page_cleanly(browser: Browser, example_site: Path,
+                                                   zensical_url: str) -> None:
+    """Every design page of the MkDocs site exists in the Zensical site (at its root), loads
+    without an error or a request to another host, and shows its heading."""
+    rels = [u[len("design/"):] for u in html_pages(example_site) if u.startswith("design/")]
+    assert len(rels) >= len(PAGES)
+    bad: list[str] = []
+
+    def check(url: str, page: Page, seen: Watch) -> None:
+        problems = list(seen.problems)
+        if url not in seen.requests or not page.locator("article h1").count():
+            problems.append("no page")
+        bad.extend(f"{url}: {p}" for p in problems)
+
+    with watched_tabs(browser, DESKTOP, tabs=4) as tabs:
+        visit_all(tabs, [zensical_url + rel for rel in rels], check)
+    assert bad == []
+
+
+def test_zensical_draws_the_er_diagram_with_the_local_mermaid(browser: Browser,
+                                                              zensical_url: str) -> None:
+    tables = sorted(load_design(REPO / "design").design.tables)
+    with watched_page(browser, DESKTOP) as (page, watch):
+        visit(page, zensical_url + "database/")
+        page.wait_for_selector(".dg-erd div.mermaid svg", state="attached")
+        svgs = [texts for texts in _shadow_svg_texts(page) if set(tables) & set(texts)]
+        assert len(svgs) == 1 and [t for t in tables if t not in svgs[0]] == []
+        assert watch.problems == []
+
+
 # --- endpoints: inventory and API reference ------------------------------------------------
 
 

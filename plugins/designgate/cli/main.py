@@ -185,6 +185,51 @@ def build(design_dir: Path, out: Path, force: bool, fmt: str, fail_on: str,
 
 
 @cli.command()
+@_DESIGN_DIR
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of the docs to write the design pages into, e.g. docs/design.")
+@click.option("--force", is_flag=True, help="Replace files in --out that designgate did not write.")
+@click.option("--mermaid-js", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A local mermaid.min.js, copied beside the pages: the ER diagrams are drawn "
+                   "(without it, shown as source).")
+@click.option("--source-url", default=None, metavar="TEMPLATE",
+              help="Link to a source line: a URL with {path} and {line} (and {commit}).")
+@click.option("--gate/--no-gate", default=True, show_default=True,
+              help="The gate and the changes since the approved baseline, from git.")
+@click.option("--interventions-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="The human-interventions folder (default: beside the design).")
+@click.option("--no-guide", is_flag=True, help="Leave out the user guide.")
+@_report_options
+def pages(design_dir: Path, out: Path, force: bool, mermaid_js: Path | None,
+          source_url: str | None, gate: bool, interventions_dir: Path | None, no_guide: bool,
+          fmt: str, fail_on: str, show_waived: bool) -> int:
+    """Check DESIGN_DIR, then write the design site's pages into --out as Markdown files.
+
+    The same pages as the MkDocs plugin's, for a generator that runs no MkDocs plugin
+    (Zensical): point its docs at them and add the stylesheet --out/assets/designgate.css
+    (extra_css). Never writes over a file it did not write; a later run replaces its own
+    files and removes the ones no longer generated. stdout lists the files written.
+    """
+    from designgate.render.pages import PagesError, gate_view, write_pages
+    from designgate.render.site import SiteOptions
+
+    report = _check(design_dir)
+    _emit_report(report, fmt, fail_on, show_waived, err=fmt != "github")
+    view = gate_view(design_dir, report, interventions_dir) if gate else None
+    options = SiteOptions(guide_dir=None if no_guide else "guide", source_url=source_url,
+                          gate=view.gate if view else None,
+                          changes=view.changes if view else None,
+                          changes_base=view.changes_base if view else None)
+    try:
+        written = write_pages(report, out, options, mermaid_js=mermaid_js, force=force)
+    except PagesError as exc:
+        raise CliError(str(exc)) from exc
+    for path in written:
+        click.echo(str(path))
+    return _exit_code(report, fail_on)
+
+
+@cli.command()
 @click.argument("directory", metavar="DIR", type=click.Path(path_type=Path))
 def init(directory: Path) -> int:
     """Start a design in DIR: a small clean example and editor schemas.

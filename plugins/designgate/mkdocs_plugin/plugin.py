@@ -29,6 +29,7 @@ from designgate.gate.interventions import default_folder
 from designgate.load.loader import DesignLoadError
 from designgate.mkdocs_plugin.config import DesignGateConfig
 from designgate.render.anchors import AnchorCheck
+from designgate.render.pages import gate_view
 from designgate.render.sanitize import sanitize_html
 from designgate.render.site import Site, SiteOptions, build_site
 
@@ -146,29 +147,18 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
             raise PluginError(f"designgate: verify_report '{path}' is not a db verify report")
         return data
 
-    def _gate(self, config: MkDocsConfig) -> dict[str, Any] | str:
+    def _gate(self, config: MkDocsConfig) -> dict[str, Any] | str | None:
         """The gate from git (no network): its JSON data, or why it was not evaluated."""
-        from designgate.gate.git import GitError
-        from designgate.gate.report import to_json
-        from designgate.gate.reviews import ReviewDataError
-        from designgate.gate.run import GateRequest, gate_status
-
         assert self.design_path is not None and self.report is not None
         folder = self.config.interventions_dir
         base = Path(config.config_file_path or ".").resolve().parent
-        req = GateRequest(self.design_path,
-                          interventions_dir=(base / folder) if folder else None)
-        try:
-            result = gate_status(req, self.report)
-        except (GitError, ReviewDataError, DesignLoadError) as exc:
-            log.info("gate not evaluated: %s", exc)
-            self.changes = f"the gate was not evaluated ({exc})"
-            return str(exc)
-        self.changes, self.changes_base = _changes(result, self.design_path)
-        for f in result.status.findings:
-            if f.rule.startswith("G"):
-                log.info("gate: %s %s %s", f.location, f.rule, f.message)
-        return to_json(result)
+        view = gate_view(self.design_path, self.report, (base / folder) if folder else None)
+        if isinstance(view.gate, str):
+            log.info("gate not evaluated: %s", view.gate)
+        for f in view.findings:
+            log.info("gate: %s %s %s", f.location, f.rule, f.message)
+        self.changes, self.changes_base = view.changes, view.changes_base
+        return view.gate
 
     # The pages exist only in memory: added as generated files, never written into docs/.
     def on_files(self, files: Files, config: MkDocsConfig) -> Files | None:
@@ -250,25 +240,6 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
             if folder.is_dir():
                 server.watch(str(folder))
         return server
-
-
-def _changes(result: Any, design_path: Path) -> tuple[DesignDiff | str, str | None]:
-    """What changed since the approved baseline the gate found (or why nothing is compared)."""
-    from designgate.gate.run import contract_since
-
-    baseline = result.baseline
-    if baseline is None:
-        return ("no approved baseline is recorded in git history yet: every change is new "
-                "until the first approval", None)
-    diff = result.contract
-    if diff is None:
-        notes: list[str] = []
-        from designgate.gate.git import Repo
-
-        diff = contract_since(Repo(design_path), baseline.commit, result.report, notes)
-        if diff is None:
-            return ("; ".join(notes) or "the approved baseline cannot be read", None)
-    return diff, baseline.commit
 
 
 def _instant(config: MkDocsConfig) -> bool:

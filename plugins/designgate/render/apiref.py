@@ -194,11 +194,23 @@ def _writer(templates_dir: Path | None) -> Any:
     if templates_dir is not None and (templates_dir / "oad").is_dir():
         loaders.insert(0, FileSystemLoader(str(templates_dir / "oad")))
     writer.env.loader = ChoiceLoader(loaders)
+    # The library prints values as they are (its autoescape is off): every value a template
+    # prints is escaped as design text is everywhere on the site, unless it is markup the
+    # templates made on purpose (`| safe`, our filters), so the pages are safe as written.
+    writer.env.finalize = _finalize
     writer.env.filters["dg_route"] = route
     writer.env.filters["dg_anchor"] = anchor
     writer.env.filters["dg_inline"] = inline
     writer.env.filters["dg_example"] = example_json
     return writer
+
+
+def _finalize(value: Any) -> Any:
+    if isinstance(value, Markup):
+        return value
+    if value is None:
+        return ""
+    return escape(value)
 
 
 def _write(writer: Any, document: dict[str, Any], part: str, failures: list[str]) -> str:

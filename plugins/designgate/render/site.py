@@ -396,15 +396,15 @@ class _Builder:
         self.render("api_schemas.md.j2", self.links.page("api/schemas"), "Schemas",
                     reference=Markup(schemas_md))
 
-    def _review(self, tag: str, operation_id: str) -> str:
+    def _review(self, tag: str, operation_id: str) -> Markup:
         """Under an operation of the API reference: who may call it (the permission and the
         roles that hold it, inherited ones marked), the requirements it serves with their
         titles, and the line of the design that defines it."""
         ep = self._endpoints.get(operation_id)
         if ep is None:
-            return ""
+            return Markup("")
         self.links.current = self.links.page(f"api/{self.api_page_of_tag[tag]}")
-        return str(self.env.get_template("_review.md.j2").render(
+        return Markup(self.env.get_template("_review.md.j2").render(
             e=ep, links=self.links, holders=self._holders(ep),
             titles={r.id: r.title for r in self.design.requirements}))
 

@@ -1,0 +1,165 @@
+"""The design site's pages as files, for any generator that builds Markdown (Zensical, MkDocs
+without the plugin...), and the gate data both ways of building share.
+
+The MkDocs plugin keeps the pages in memory; ``write_pages`` writes the same pages into a
+folder of the docs (``designgate pages DESIGN_DIR --out docs/design``). It never writes over a
+file it did not write: a manifest in the folder lists what it wrote, so a later run replaces
+those files and removes the ones no longer generated, and refuses to touch anything else.
+
+The pages are safe as written: every value from the design is escaped by the templates, the
+API reference prints design text as text, and the raw HTML in the pages is the templates'
+own. (The MkDocs plugin sanitises the rendered HTML as well.)
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from designgate.check import Report
+from designgate.diff.changes import DesignDiff
+from designgate.findings import Finding
+from designgate.load.loader import DesignLoadError
+from designgate.render.site import Site, SiteOptions, build_site
+
+#: Lists, one path a line, the files ``write_pages`` wrote into its folder.
+MANIFEST = ".designgate-pages"
+ASSETS = Path(__file__).resolve().parent / "assets"
+#: Where the stylesheet (and a local Mermaid) go, inside the pages' folder.
+CSS = "assets/designgate.css"
+MERMAID = "assets/mermaid.min.js"
+MERMAID_INIT = "assets/mermaid-init.js"
+
+
+class PagesError(Exception):
+    """A one-line reason the pages cannot be written."""
+
+
+@dataclass
+class GateView:
+    """The gate and the changes since the approved baseline, for the site, from git only."""
+
+    gate: dict[str, Any] | str | None = None
+    changes: DesignDiff | str | None = None
+    changes_base: str | None = None
+    #: The gate's own findings (G-rules), for a build's log.
+    findings: list[Finding] = field(default_factory=list)
+
+
+def gate_view(design_dir: Path, report: Report, interventions_dir: Path | None) -> GateView:
+    """The gate status (its ``to_json`` data) and the changes since its approved baseline, or
+    why they were not evaluated (outside git, a shallow clone...)."""
+    from designgate.gate.git import GitError, Repo
+    from designgate.gate.report import to_json
+    from designgate.gate.reviews import ReviewDataError
+    from designgate.gate.run import GateRequest, contract_since, gate_status
+
+    try:
+        result = gate_status(GateRequest(design_dir, interventions_dir=interventions_dir),
+                             report)
+    except (GitError, ReviewDataError, DesignLoadError) as exc:
+        return GateView(str(exc), f"the gate was not evaluated ({exc})")
+    view = GateView(to_json(result), findings=[f for f in result.status.findings
+                                               if f.rule.startswith("G")])
+    baseline = result.baseline
+    if baseline is None:
+        view.changes = ("no approved baseline is recorded in git history yet: every change "
+                        "is new until the first approval")
+        return view
+    diff = result.contract
+    if diff is None:
+        notes: list[str] = []
+        diff = contract_since(Repo(design_dir), baseline.commit, result.report, notes)
+        if diff is None:
+            view.changes = "; ".join(notes) or "the approved baseline cannot be read"
+            return view
+    view.changes, view.changes_base = diff, baseline.commit
+    return view
+
+
+def _mermaid_tag(page: str) -> str:
+    here = posixpath.dirname(page) or "."
+    return "".join(f'\n<script src="{posixpath.relpath(js, here)}"></script>'
+                   for js in (MERMAID, MERMAID_INIT)) + "\n"
+
+
+#: Zensical (0.0.73) writes a page's title into ``<title>`` and the navigation unescaped,
+#: whether it comes from the front matter or from the first heading's text (where the
+#: templates' escaping is undone): a design name holding ``</title><script>`` would run as
+#: a script. Each page therefore states its title, with these characters replaced by
+#: look-alikes that no HTML parser reads as markup.
+_TITLE_SAFE = str.maketrans({"<": "‹", ">": "›", "&": "＆", '"': "”", "'": "’", "\\": "＼"})
+
+
+def _front_matter(title: str) -> str:
+    safe = " ".join(title.translate(_TITLE_SAFE).split())
+    return f"---\ntitle: {json.dumps(safe, ensure_ascii=False)}\n---\n\n"
+
+
+def site_files(site: Site, mermaid_js: Path | None) -> dict[str, str | bytes]:
+    """Every file of the pages' folder, by path inside it: the pages, the contract files,
+    the stylesheet, and a local Mermaid that the pages with a diagram load."""
+    out: dict[str, str | bytes] = {}
+    for p in site.pages:
+        markdown = _front_matter(p.title) + p.markdown
+        if mermaid_js is not None and 'class="mermaid"' in markdown:
+            markdown += _mermaid_tag(p.path)
+        out[p.path] = markdown
+    for f in site.files:
+        out[f.path] = f.content
+    out[CSS] = (ASSETS / "designgate.css").read_text(encoding="utf-8")
+    if mermaid_js is not None:
+        out[MERMAID] = mermaid_js.read_bytes()
+        out[MERMAID_INIT] = (ASSETS / "mermaid-init.js").read_text(encoding="utf-8")
+    return out
+
+
+def write_pages(report: Report, out: Path, options: SiteOptions | None = None, *,
+                mermaid_js: Path | None = None, force: bool = False) -> list[Path]:
+    """Write the design site's pages into ``out``; returns the files written.
+
+    Raises ``PagesError`` before writing anything when a file to write exists and was not
+    written here before (unless ``force``), or when ``out`` is a file."""
+    if out.exists() and not out.is_dir():
+        raise PagesError(f"'{out}' is a file, not a folder")
+    if mermaid_js is not None and not mermaid_js.is_file():
+        raise PagesError(f"the Mermaid script '{mermaid_js}' does not exist "
+                         "(npm install mermaid@11 gives node_modules/mermaid/dist/"
+                         "mermaid.min.js)")
+    options = replace(options or SiteOptions(), pages_dir="", mermaid=mermaid_js is not None)
+    site = build_site(report, options)
+    files = site_files(site, mermaid_js)
+    manifest = out / MANIFEST
+    previous = set(manifest.read_text(encoding="utf-8").split("\n")) - {""} \
+        if manifest.is_file() else set()
+    foreign = sorted(p for p in files if (out / p).exists() and p not in previous)
+    if foreign and not force:
+        more = f" (and {len(foreign) - 1} more)" if len(foreign) > 1 else ""
+        raise PagesError(f"'{out / foreign[0]}'{more} exists and designgate did not write "
+                         "it; pick another folder or pass --force to replace it")
+    written: list[Path] = []
+    try:
+        for rel, content in files.items():
+            path = out / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+            written.append(path)
+        root = out.resolve()
+        for stale in sorted(previous - set(files)):
+            path = (out / stale).resolve()
+            if path.is_relative_to(root) and path != root / MANIFEST:
+                path.unlink(missing_ok=True)
+        manifest.write_text("".join(f"{p}\n" for p in sorted(files)), encoding="utf-8")
+    except OSError as exc:
+        raise PagesError(f"cannot write the pages into '{out}': {exc.strerror or exc}") from None
+    return written
+
+
+__all__ = ["CSS", "MANIFEST", "MERMAID", "GateView", "PagesError", "gate_view", "site_files",
+           "write_pages"]
