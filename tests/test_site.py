@@ -592,8 +592,11 @@ def test_changes_page_and_marks_on_the_endpoint_api_and_table_pages(
             in body)
     assert (f'href="https://git.example/o/r/blob/{baseline}/design/api/notes.yaml'
             f'#L{base_page_line}"') in body
-    assert ("https://git.example/o/r/blob/main/design/api/notes.yaml"
+    # the head line at the commit being built, not at the branch (which moves on)
+    head = repo.git("rev-parse", "HEAD").strip()
+    assert (f"https://git.example/o/r/blob/{head}/design/api/notes.yaml"
             f"#L{line_of(api, 'max_page_size: 50')}") in body
+    assert "blob/main/" not in body
     assert "column-type-narrowed" in body and "reaches:" in body
     assert "suspect until re-audited" in body  # FR-001's title changed
     assert "&lt;b&gt;notes&lt;/b&gt;" in body and "<b>notes</b>" not in body

@@ -347,3 +347,52 @@ def test_a_matrix_too_large_to_show_says_so(monkeypatch: pytest.MonkeyPatch) -> 
     assert "The endpoints × requirements matrix is not drawn" in trace
     assert "38 endpoints by 15 requirements make 570 cells" in trace
     assert "dg-matrix" not in trace
+
+
+# --- who may call it, and where it is written -----------------------------------------------
+
+
+def test_the_inventory_names_the_roles_the_requirement_titles_and_the_yaml_line(
+        example_site: Path) -> None:
+    html = _article(example_site, "endpoints")
+    row = re.search(r'<tr>\s*<td><a id="ep-getTask">.*?</tr>', html, re.S)
+    assert row
+    cells = re.findall(r"<td>(.*?)</td>", row.group(0), re.S)
+    roles = re.sub(r"<[^>]+>", "", cells[5])
+    assert roles == "guest, memberi, admini, owneri"  # i: inherited (a superscript)
+    assert 'title="Tasks"' in cells[3]
+    assert re.search(r"tasks\.yaml:\d+", cells[2])
+
+
+def test_policies_and_schemas_say_where_they_are_defined(example_site: Path) -> None:
+    auth = _article(example_site, "auth")
+    policy = auth[auth.index('id="policy-tasks_select"'):]
+    assert re.search(r"Defined at <code>design/auth\.yaml:\d+:\d+</code>", policy[:3000])
+    schemas = _article(example_site, "api/schemas")
+    task = schemas[schemas.index('id="task"'):]
+    assert re.search(r"Defined at <code>design/schemas/tasks\.yaml:\d+:\d+</code>", task[:800])
+
+
+def test_long_paths_may_wrap_after_each_slash(example_site: Path) -> None:
+    html = _article(example_site, "endpoints")
+    assert "/<wbr>tasks/<wbr>" in html
+
+
+def test_source_links_come_from_the_origin_remote_at_the_commit_built(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gitrepo import GitRepo
+
+    repo = GitRepo(tmp_path / "repo")
+    repo.git("remote", "add", "origin", "git@github.com:acme/notes.git")
+    head = repo.git("rev-parse", "HEAD").strip()
+    built = _article(build_site(make_site(repo.path)), "endpoints")
+    want = f'href="https://github.com/acme/notes/blob/{head}/design/api/notes.yaml#L'
+    assert want in built
+    # The same for the pages written for Zensical.
+    monkeypatch.chdir(repo.path)
+    from click.testing import CliRunner
+    from designgate.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["pages", "design", "--out", "out", "--no-gate"])
+    assert result.exit_code == 0, result.output
+    assert want in html.unescape((repo.path / "out" / "endpoints.md").read_text("utf-8"))

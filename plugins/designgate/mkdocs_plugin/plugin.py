@@ -29,7 +29,7 @@ from designgate.gate.interventions import default_folder
 from designgate.load.loader import DesignLoadError
 from designgate.mkdocs_plugin.config import DesignGateConfig
 from designgate.render.anchors import AnchorCheck
-from designgate.render.pages import gate_view
+from designgate.render.pages import Repository, gate_view, repository
 from designgate.render.sanitize import sanitize_html
 from designgate.render.site import Site, SiteOptions, build_site
 
@@ -64,6 +64,7 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
         self.mermaid_per_page = False
         self.ours: set[str] = set()
         self.anchors = AnchorCheck()
+        self.repo = Repository()
         self.with_svg: set[str] = set()
 
     # Resolve paths against mkdocs.yml, not the working directory, and register what the
@@ -129,6 +130,7 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
                     f"{self.config.design_dir}/ (run `designgate check` for details)"
                 )
         self.gate = self._gate(config) if self.config.gate else None
+        self.repo = repository(self.design_path)
 
     def _verify_report(self, config: MkDocsConfig) -> dict[str, Any] | None:
         path = self.config.verify_report
@@ -167,7 +169,9 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
         options = SiteOptions(
             pages_dir=self.config.pages_dir.strip("/"),
             guide_dir=self.config.guide_dir.strip("/") if self.config.guide else None,
-            source_url=_source_url(self.config.source_url, config, self.report),
+            source_url=_source_url(self.config.source_url, config, self.report)
+            or self.repo.source_url,
+            commit=self.repo.commit,
             templates_dir=Path(self.config.templates_dir) if self.config.templates_dir else None,
             mermaid=self.mermaid is not None,
             directory_urls=config.use_directory_urls,
@@ -300,5 +304,5 @@ def _source_url(explicit: str | None, config: MkDocsConfig, report: Report) -> s
         return f"{repo}/{view}/{{path}}#L{{line}}" if view else f"{repo}/{{path}}#L{{line}}"
     project_repo = report.design.project.repo_url.rstrip("/")
     if project_repo:
-        return f"{project_repo}/blob/HEAD/{{path}}#L{{line}}"
+        return f"{project_repo}/blob/{{commit}}/{{path}}#L{{line}}"
     return None

@@ -28,16 +28,21 @@ _PARAM = re.compile(r"\{([^{}/]+)\}")
 
 
 def route(path: Any) -> Markup:
-    """A path with its parameters highlighted, every character from the design escaped."""
+    """A path with its parameters highlighted, every character from the design escaped, and
+    a line-break opportunity after each ``/`` (long paths wrap there on a phone)."""
     path = str(path)
     out: list[str] = []
     pos = 0
     for m in _PARAM.finditer(path):
-        out.append(escape(path[pos : m.start()]))
+        out.append(_wrap(path[pos : m.start()]))
         out.append(f'<span class="route-param">&#123;{escape(m.group(1))}&#125;</span>')
         pos = m.end()
-    out.append(escape(path[pos:]))
+    out.append(_wrap(path[pos:]))
     return Markup("".join(out))
+
+
+def _wrap(segment: str) -> str:
+    return str(escape(segment)).replace("/", "/<wbr>")
 
 
 def split_by_tag(document: dict[str, Any]) -> dict[str, list[tuple[str, str, dict[str, Any]]]]:
@@ -55,7 +60,9 @@ def split_by_tag(document: dict[str, Any]) -> dict[str, list[tuple[str, str, dic
 
 def api_pages(document: dict[str, Any], schemas_url: Callable[[str], str],
               templates_dir: Path | None, failures: list[str],
-              review: Callable[[str, str], str] | None = None) -> tuple[dict[str, str], str]:
+              review: Callable[[str, str], str] | None = None,
+              schema_source: Callable[[str], str] | None = None
+              ) -> tuple[dict[str, str], str]:
     """Markdown per tag (operations only) and for the schemas page.
 
     A page of one resource is rendered from a document holding only its operations and the
@@ -63,7 +70,8 @@ def api_pages(document: dict[str, Any], schemas_url: Callable[[str], str],
     many readable pages instead of one that no browser scrolls. ``schemas_url(tag)`` is the
     URL of the schemas page as seen from that tag's page (schema links point there), and
     ``review(tag, operationId)`` the Markdown shown under each operation's heading (who may
-    call it, what it serves, where it is defined).
+    call it, what it serves, where it is defined); ``schema_source(name)`` where a named
+    schema is defined.
 
     The pages show each operation whole: a response the document shares through
     ``components/responses`` is written out where it is used (a reference page has no other
@@ -90,7 +98,8 @@ def api_pages(document: dict[str, Any], schemas_url: Callable[[str], str],
         part["dg_part"] = "paths"
         part["dg_schemas_url"] = schemas_url(tag)
         pages[tag] = _write(writer, part, f"the operations of '{tag}'", failures)
-    whole = {**document, "paths": {}, "dg_part": "schemas", "dg_schemas_url": ""}
+    whole = {**document, "paths": {}, "dg_part": "schemas", "dg_schemas_url": "",
+             "dg_schema_src": {n: schema_source(n) for n in schemas} if schema_source else {}}
     return pages, _write(writer, whole, "the schemas", failures)
 
 

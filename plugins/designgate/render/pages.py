@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,53 @@ def gate_view(design_dir: Path, report: Report, interventions_dir: Path | None) 
             return view
     view.changes, view.changes_base = diff, baseline.commit
     return view
+
+
+@dataclass(frozen=True)
+class Repository:
+    """What git says about the repository of a design, for source links."""
+
+    #: The commit checked out (being built), or None outside git.
+    commit: str | None = None
+    #: A source link template from the ``origin`` remote (GitHub or GitLab), or None.
+    source_url: str | None = None
+
+
+_REMOTE = re.compile(r"^(?:https?://(?:[^@/]+@)?|ssh://(?:[^@/]+@)?|[^@/:]+@)"
+                     r"(?P<host>[A-Za-z0-9.-]+)(?::\d+)?[:/](?P<path>[A-Za-z0-9._/-]+?)"
+                     r"(?:\.git)?/?$")
+
+
+def source_template(remote: str) -> str | None:
+    """The blob URL template (``{commit}``, ``{path}``, ``{line}``) of a GitHub or GitLab
+    remote URL (https or ssh; credentials in it are dropped); None for another host."""
+    m = _REMOTE.match(remote.strip())
+    if m is None or ".." in m["path"]:
+        return None
+    host, path = m["host"].lower(), m["path"].strip("/")
+    if host == "github.com" or host.startswith("github."):
+        return f"https://{host}/{path}/blob/{{commit}}/{{path}}#L{{line}}"
+    if "gitlab" in host:
+        return f"https://{host}/{path}/-/blob/{{commit}}/{{path}}#L{{line}}"
+    return None
+
+
+def repository(design_dir: Path) -> Repository:
+    """The commit being built and the origin's source links, when the design is in git."""
+    from git import GitCommandError
+
+    from designgate.gate.git import GitError, Repo
+
+    try:
+        repo = Repo(design_dir)
+        commit = repo.head()
+    except GitError:
+        return Repository()
+    try:
+        urls = list(repo.repo.remotes["origin"].urls) if "origin" in repo.repo.remotes else []
+    except (ValueError, OSError, GitCommandError):  # an unreadable remote: no links
+        urls = []
+    return Repository(commit, source_template(urls[0]) if urls else None)
 
 
 def _mermaid_tag(page: str) -> str:
@@ -161,5 +209,5 @@ def write_pages(report: Report, out: Path, options: SiteOptions | None = None, *
     return written
 
 
-__all__ = ["CSS", "MANIFEST", "MERMAID", "GateView", "PagesError", "gate_view", "site_files",
-           "write_pages"]
+__all__ = ["CSS", "MANIFEST", "MERMAID", "GateView", "PagesError", "Repository", "gate_view",
+           "repository", "site_files", "source_template", "write_pages"]

@@ -69,6 +69,8 @@ class SiteOptions:
     changes: DesignDiff | str | None = None
     #: The commit the changes' base locations are in: their links point at its lines.
     changes_base: str | None = None
+    #: The commit being built: source links point at its lines (not a branch's, which move).
+    commit: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +128,8 @@ class Links:
             rel = rel.rstrip("/") + "/"
         return Markup(rel + (f"#{text.anchor(frag)}" if frag else ""))
 
-    def source(self, span: Span | Loc | None, commit: str | None = None) -> Markup:
+    def source(self, span: Span | Loc | None, commit: str | None = None, *,
+               short: bool = False) -> Markup:
         """``file:line:col``, linked to the repository when a source URL is configured.
 
         With ``commit``, the line as it is in that commit: the template's ``{commit}``, or the
@@ -136,10 +139,13 @@ class Links:
         if span is None:
             return Markup("<em>design</em>")
         s = span.span if isinstance(span, Loc) else span
-        label = text.escape(str(s))
+        label = text.escape(f"{posixpath.basename(s.file)}:{s.line}" if short else str(s))
         template = self.options.source_url
         if template and commit is not None:
             template = _at_commit(template, commit)
+        elif template and self.options.commit:
+            template = (_at_commit(template, self.options.commit)
+                        or template.replace("{commit}", "HEAD"))
         elif template:
             template = template.replace("{commit}", "HEAD")
         if not template:
@@ -306,7 +312,9 @@ class _Builder:
                     endpoint_of=self.marks.endpoint_of(),
                     check_link=self._check_link)
         self.render("endpoints.md.j2", links.page("endpoints"), "Endpoint inventory",
-                    by_resource=by_resource)
+                    by_resource=by_resource,
+                    callers={e.id: self._holders(e) for e in d.endpoints},
+                    titles={r.id: r.title for r in d.requirements})
         self.render("traceability.md.j2", links.page("traceability"), "Traceability",
                     trace=self.trace, uncovered=uncovered,
                     endpoints_by_fr=_endpoints_by_fr(d), grid=_grid(d))
@@ -382,7 +390,7 @@ class _Builder:
             return str(self.links.url("api/schemas"))
 
         pages, schemas_md = api_pages(self.openapi, schemas_url, self.options.templates_dir,
-                                      self.site.warnings, self._review)
+                                      self.site.warnings, self._review, self._schema_source)
         groups = split_by_tag(self.openapi)
         self.render("api.md.j2", self.links.page("api/index"), "API reference",
                     groups=groups, names=names, tags=tags,
@@ -407,6 +415,11 @@ class _Builder:
         return Markup(self.env.get_template("_review.md.j2").render(
             e=ep, links=self.links, holders=self._holders(ep),
             titles={r.id: r.title for r in self.design.requirements}))
+
+    def _schema_source(self, name: str) -> Markup:
+        schema = self.design.schemas.get(name)
+        self.links.current = self.links.page("api/schemas")
+        return self.links.source(schema.loc) if schema is not None else Markup("")
 
     def _holders(self, ep: Endpoint) -> list[tuple[str, bool]]:
         """The roles that may call ``ep``, each with whether it holds the permission only
