@@ -535,6 +535,56 @@ def test_zensical_draws_the_er_diagram_with_the_local_mermaid(browser: Browser,
         assert watch.problems == []
 
 
+# --- accessibility -----------------------------------------------------------------------
+
+
+#: One page of each kind the site generates (and the guide's first page).
+PAGE_KINDS = ["design/", "design/changes/", "design/endpoints/", "design/traceability/",
+              "design/api/", "design/api/tasks/", "design/api/schemas/", "design/database/",
+              "design/database/tasks/", "design/auth/", "design/integrations/",
+              "design/prioritization/", "design/migrations/", "design/gate/",
+              "design/findings/", "guide/"]
+
+
+@pytest.fixture(scope="session")
+def axe_js() -> str:
+    """axe-core, from npm (locked in .ci/node); DESIGNGATE_AXE_JS names another copy."""
+    path = Path(os.environ.get("DESIGNGATE_AXE_JS")
+                or REPO / ".ci" / "node" / "node_modules" / "axe-core" / "axe.min.js")
+    if not path.is_file():
+        reason = f"no axe-core at {path} (npm ci --prefix .ci/node)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI=true: a missing browser dependency fails)", pytrace=False)
+        pytest.skip(reason)
+    return path.read_text(encoding="utf-8")
+
+
+_AXE_RUN = """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+  .filter(v => v.impact === 'serious' || v.impact === 'critical')
+  .map(v => `${v.id} (${v.impact}) x${v.nodes.length}: ${v.nodes[0].target.join(' ')}`)"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_serious_accessibility_violation_on_any_page_kind(
+        browser: Browser, example_url: str, axe_js: str, scheme: str) -> None:
+    """axe-core (WCAG 2.1 A/AA rules and best practices) on one page of every kind, in the
+    light and the dark palette: no serious or critical violation."""
+    found: list[str] = []
+    context = browser.new_context(viewport=DESKTOP, color_scheme=scheme)  # type: ignore[arg-type]
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        for rel in PAGE_KINDS:
+            show(page, example_url + rel)
+            assert page.evaluate("document.body.dataset.mdColorScheme") == (
+                "slate" if scheme == "dark" else "default")
+            page.add_script_tag(content=axe_js)
+            found += [f"{rel}: {v}" for v in page.evaluate(_AXE_RUN)]
+    finally:
+        context.close()
+    assert found == []
+
+
 # --- endpoints: inventory and API reference ------------------------------------------------
 
 

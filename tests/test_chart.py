@@ -268,7 +268,9 @@ def test_only_safe_markup() -> None:
 def test_responsive_accessible_root() -> None:
     root = parse(impact_effort_svg(SAMPLE, title="Tasks API"))
     assert root.tag == f"{SVG}svg"
-    assert root.get("role") == "img"
+    # A group, not an image: it holds links (an img's children are presentational, so links
+    # inside one are "nested interactive" for assistive technology).
+    assert root.get("role") == "group"
     assert root.get("aria-label", "").startswith("Tasks API:")
     assert root.get("width") == "100%" and root.get("height") is None
     assert root.get("preserveAspectRatio") == "xMidYMid meet"

@@ -40,6 +40,7 @@ _DEAD_SHOWN = 20
 _LOG_BY_SEVERITY = {Severity.ERROR: log.error, Severity.WARNING: log.warning, Severity.INFO: log.info}
 ASSETS = Path(__file__).resolve().parent.parent / "render" / "assets"
 CSS = "assets/designgate/designgate.css"
+JS = "assets/designgate/designgate.js"
 MERMAID = "assets/designgate/mermaid.min.js"
 DEFAULT_MERMAID = "node_modules/mermaid/dist/mermaid.min.js"
 #: Markdown extensions the generated pages use (the API reference's tabs and details).
@@ -80,6 +81,7 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
                 if options:
                     config.mdx_configs[name] = options
         config.extra_css.append(CSS)
+        config.extra_javascript.append(JS)
         if config.theme.name == "material" and config.theme.get("font") is not False:
             log.info("theme font is not `false`: Material loads Google Fonts, so the site is "
                      "not fully offline (set `theme: {font: false}`)")
@@ -188,6 +190,7 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
         generated: list[tuple[str, str | bytes]] = [(p.path, p.markdown) for p in site.pages]
         generated += [(f.path, f.content) for f in site.files]
         generated.append((CSS, (ASSETS / "designgate.css").read_text(encoding="utf-8")))
+        generated.append((JS, (ASSETS / "designgate.js").read_text(encoding="utf-8")))
         for path, content in generated:
             if files.get_file_from_path(path) is not None:
                 log.warning(f"docs/{path} exists; the generated page of that name is skipped")

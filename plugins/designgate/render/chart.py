@@ -95,7 +95,7 @@ def impact_effort_svg(
     out = [
         # No height: browsers derive it from the viewBox, so the chart scales with the page.
         f'<svg xmlns="http://www.w3.org/2000/svg" class="dg-chart dg-impact-effort" '
-        f'role="img"\naria-label="{_esc(aria)}"\nviewBox="0 0 {_W} {_n(_H)}" width="100%" '
+        f'role="group"\naria-label="{_esc(aria)}"\nviewBox="0 0 {_W} {_n(_H)}" width="100%" '
         f'preserveAspectRatio="xMidYMid meet"\nfont-family="{_FONT}" fill="{_TEXT}">',
         # Own light background: the chart stays legible on a dark site theme too.
         f'<rect class="dg-bg" x="0" y="0" width="{_W}" height="{_n(_H)}" rx="8" '

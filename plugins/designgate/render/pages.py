@@ -31,6 +31,7 @@ MANIFEST = ".designgate-pages"
 ASSETS = Path(__file__).resolve().parent / "assets"
 #: Where the stylesheet (and a local Mermaid) go, inside the pages' folder.
 CSS = "assets/designgate.css"
+JS = "assets/designgate.js"
 MERMAID = "assets/mermaid.min.js"
 MERMAID_INIT = "assets/mermaid-init.js"
 
@@ -159,6 +160,7 @@ def site_files(site: Site, mermaid_js: Path | None) -> dict[str, str | bytes]:
     for f in site.files:
         out[f.path] = f.content
     out[CSS] = (ASSETS / "designgate.css").read_text(encoding="utf-8")
+    out[JS] = (ASSETS / "designgate.js").read_text(encoding="utf-8")
     if mermaid_js is not None:
         out[MERMAID] = mermaid_js.read_bytes()
         out[MERMAID_INIT] = (ASSETS / "mermaid-init.js").read_text(encoding="utf-8")
@@ -209,5 +211,5 @@ def write_pages(report: Report, out: Path, options: SiteOptions | None = None, *
     return written
 
 
-__all__ = ["CSS", "MANIFEST", "MERMAID", "GateView", "PagesError", "Repository", "gate_view",
+__all__ = ["CSS", "JS", "MANIFEST", "MERMAID", "GateView", "PagesError", "Repository", "gate_view",
            "repository", "site_files", "source_template", "write_pages"]
