@@ -732,6 +732,24 @@ def test_search_finds_design_pages(browser: Browser, example_url: str,
         assert watch.problems == []
 
 
+def test_search_finds_an_endpoint_by_method_and_path(browser: Browser, example_url: str) -> None:
+    """"delete task" finds DELETE /tasks/{taskId}: a path is several words to the search."""
+    with watched_page(browser, DESKTOP) as (page, watch):
+        visit(page, example_url)
+        box = page.locator("input.md-search__input")
+        box.click()
+        box.press_sequentially("delete task")
+        # One link per page and per matching section of it, best first.
+        results = page.locator(".md-search-result__item > a")
+        expect(results.first).to_be_visible()
+        page.wait_for_timeout(500)  # results arrive from the worker as typing goes on
+        hrefs = results.evaluate_all("links => links.map(a => a.href)")
+        hit = [i for i, h in enumerate(hrefs) if h.split("?")[0] == example_url + "design/api/tasks/"
+               and h.endswith("#delete-taskstaskid")]
+        assert hit and hit[0] < 8, hrefs[:12]
+        assert watch.problems == []
+
+
 # --- safe rendering ------------------------------------------------------------------------
 
 _DOM_THREATS = """() => {

@@ -82,6 +82,7 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
                     config.mdx_configs[name] = options
         config.extra_css.append(CSS)
         config.extra_javascript.append(JS)
+        _search_paths(config)
         if config.theme.name == "material" and config.theme.get("font") is not False:
             log.info("theme font is not `false`: Material loads Google Fonts, so the site is "
                      "not fully offline (set `theme: {font: false}`)")
@@ -247,6 +248,25 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
             if folder.is_dir():
                 server.watch(str(folder))
         return server
+
+
+#: Material's default search separator, and ours: also at "/", braces and dots, and between
+#: the words of a camelCase name, so "delete task" finds ``DELETE /tasks/{taskId}``.
+_DEFAULT_SEPARATOR = r"[\s\-]+"
+SEARCH_SEPARATOR = r"[\s\-/{}.,:()\[\]]+|(?!\b)(?=[A-Z][a-z])"
+
+
+def _search_paths(config: MkDocsConfig) -> None:
+    """Material's search splits words at spaces and hyphens only, so a path is one word; when
+    the site keeps that default, the separator also splits paths and camelCase names."""
+    for name in ("material/search", "search"):
+        plugin = config.plugins.get(name)
+        options = getattr(plugin, "config", None)
+        if options is not None and options.get("separator") in (None, _DEFAULT_SEPARATOR):
+            options["separator"] = SEARCH_SEPARATOR
+            index = getattr(plugin, "search_index", None)  # Material copies its options
+            if index is not None and isinstance(getattr(index, "config", None), dict):
+                index.config["separator"] = SEARCH_SEPARATOR
 
 
 def _instant(config: MkDocsConfig) -> bool:
