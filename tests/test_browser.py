@@ -841,6 +841,27 @@ _OVERFLOW = """() => {
 }"""
 
 
+@pytest.mark.parametrize("width", [390, 1366])
+def test_the_inventorys_key_columns_stay_on_screen(browser: Browser, example_url: str,
+                                                   width: int) -> None:
+    """On a phone and on a laptop, every resource's table shows the endpoint, the roles that
+    may call it, what it serves and its quadrant without scrolling sideways."""
+    with watched_page(browser, {"width": width, "height": 900}) as (page, _watch):
+        visit(page, example_url + "design/endpoints/")
+        edges = page.evaluate("""() => [...document.querySelectorAll('article table')]
+          .filter(t => t.querySelector('th') && t.querySelector('th').innerText === 'Endpoint')
+          .map(t => {
+            const view = (t.closest('.md-typeset__scrollwrap') || t.parentElement)
+              .getBoundingClientRect().right;
+            const heads = [...t.querySelectorAll('th')].map(h => [h.innerText,
+              h.getBoundingClientRect().right]);
+            return heads.filter(([name]) => ['Roles', 'Serves', 'Quadrant'].includes(name))
+              .map(([name, right]) => [name, right <= view + 1]);
+          })""")
+        assert len(edges) >= 10
+        assert all(ok for table in edges for _name, ok in table), edges
+
+
 def test_design_pages_fit_a_phone(browser: Browser, example_site: Path, example_url: str
                                   ) -> None:
     """No horizontal page scroll at 390 px on the main design pages, every page of the API

@@ -188,7 +188,7 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
             log.warning(problem)
         self.with_svg = {p.path for p in site.pages if p.svg}
         user_pages = [f.src_uri for f in files.documentation_pages()]
-        generated: list[tuple[str, str | bytes]] = [(p.path, p.markdown) for p in site.pages]
+        generated: list[tuple[str, str | bytes]] = [(p.path, p.source()) for p in site.pages]
         generated += [(f.path, f.content) for f in site.files]
         generated.append((CSS, (ASSETS / "designgate.css").read_text(encoding="utf-8")))
         generated.append((JS, (ASSETS / "designgate.js").read_text(encoding="utf-8")))

@@ -143,9 +143,11 @@ def _mermaid_tag(page: str) -> str:
 _TITLE_SAFE = str.maketrans({"<": "‹", ">": "›", "&": "＆", '"': "”", "'": "’", "\\": "＼"})
 
 
-def _front_matter(title: str) -> str:
+def _front_matter(title: str, meta: dict[str, Any]) -> str:
     safe = " ".join(title.translate(_TITLE_SAFE).split())
-    return f"---\ntitle: {json.dumps(safe, ensure_ascii=False)}\n---\n\n"
+    lines = [f"title: {json.dumps(safe, ensure_ascii=False)}"]
+    lines += [f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in meta.items()]
+    return "---\n" + "\n".join(lines) + "\n---\n\n"
 
 
 def site_files(site: Site, mermaid_js: Path | None) -> dict[str, str | bytes]:
@@ -153,7 +155,7 @@ def site_files(site: Site, mermaid_js: Path | None) -> dict[str, str | bytes]:
     the stylesheet, and a local Mermaid that the pages with a diagram load."""
     out: dict[str, str | bytes] = {}
     for p in site.pages:
-        markdown = _front_matter(p.title) + p.markdown
+        markdown = _front_matter(p.title, p.meta) + p.markdown
         if mermaid_js is not None and 'class="mermaid"' in markdown:
             markdown += _mermaid_tag(p.path)
         out[p.path] = markdown

@@ -80,6 +80,15 @@ class SitePage:
     markdown: str
     #: The page holds an SVG we drew (the sanitiser keeps inline SVG on this page only).
     svg: bool = False
+    #: Front matter for the generator: ``hide: [toc]`` gives a page of wide tables the
+    #: width of the table of contents (Material, Zensical).
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def source(self) -> str:
+        """The page as a Markdown file: its front matter, then its Markdown."""
+        if not self.meta:
+            return self.markdown
+        return "---\n" + dump_yaml(self.meta) + "---\n\n" + self.markdown
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +259,10 @@ IMPACT_LABELS = [("fr_ids", "FR-IDs"), ("flows", "flows"), ("screens", "screens"
                  ("third_parties", "third parties")]
 
 
+#: Pages of wide tables: no table of contents beside them (its width goes to the tables).
+WIDE: dict[str, Any] = {"hide": ["toc"]}
+
+
 class _Builder:
     def __init__(self, report: Report, options: SiteOptions) -> None:
         self.report = report
@@ -272,7 +285,7 @@ class _Builder:
         self.marks = ChangeMarks.of(diff, self.design)
 
     def render(self, template: str, path: str, title: str, *, svg: bool = False,
-               **context: Any) -> None:
+               meta: dict[str, Any] | None = None, **context: Any) -> None:
         self.links.current = path
         body = self.env.get_template(template).render(
             d=self.design, report=self.report, links=self.links, options=self.options,
@@ -280,7 +293,7 @@ class _Builder:
             drawable=drawable, max_chars=f"{MAX_DIAGRAM_CHARS:,}",
             **context,
         )
-        self.site.pages.append(SitePage(path, title, body, svg))
+        self.site.pages.append(SitePage(path, title, body, svg, meta or {}))
 
     def build(self) -> Site:
         d, links = self.design, self.links
@@ -312,10 +325,10 @@ class _Builder:
                     endpoint_of=self.marks.endpoint_of(),
                     check_link=self._check_link)
         self.render("endpoints.md.j2", links.page("endpoints"), "Endpoint inventory",
-                    by_resource=by_resource,
+                    meta=WIDE, by_resource=by_resource,
                     callers={e.id: self._holders(e) for e in d.endpoints},
                     titles={r.id: r.title for r in d.requirements})
-        self.render("traceability.md.j2", links.page("traceability"), "Traceability",
+        self.render("traceability.md.j2", links.page("traceability"), "Traceability", meta=WIDE,
                     trace=self.trace, uncovered=uncovered,
                     endpoints_by_fr=_endpoints_by_fr(d), grid=_grid(d))
         self._api()
@@ -342,7 +355,7 @@ class _Builder:
         rls_lines += [Markup(f"| <code>{text.escape(str(t))}</code> | "
                              + " | ".join(_rls_marks(cells, r, str(t)) for r in roles) + " |")
                       for t in rls.get("tables", [])]
-        self.render("auth.md.j2", links.page("auth"), "Auth", holders=holders,
+        self.render("auth.md.j2", links.page("auth"), "Auth", meta=WIDE, holders=holders,
                     permissions=sorted(set(d.permissions) | _used_permissions(d)),
                     inherited=_inherited(d), rls_sql=self.rls_sql, verify=verify,
                     rls_lines=rls_lines, span=Span)
