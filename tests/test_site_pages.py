@@ -164,6 +164,11 @@ def test_integrations_sentences_and_the_third_party_operations_table(
     # Signing and retries are tables whose rows are headed by the setting.
     assert '<caption>Retries</caption>' in html
     assert '<th scope="row">Max attempts</th><td>8</td>' in html
+    # A webhook's payload links to its schema in the API reference (not a bare $ref); an
+    # event's, which the API reference does not hold, is shown whole.
+    assert re.search(r'Payload:</strong> <a href="\.\./api/schemas/#taskwebhookevent">', html)
+    assert '"$ref"' not in re.sub(r"<[^>]+>", "", html)
+    assert "Payload schema ActivityRecordedEvent" in html
 
 
 def test_migration_sql_steps_are_sql_and_targets_link_to_their_tables(

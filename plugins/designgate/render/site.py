@@ -359,7 +359,8 @@ class _Builder:
                     permissions=sorted(set(d.permissions) | _used_permissions(d)),
                     inherited=_inherited(d), rls_sql=self.rls_sql, verify=verify,
                     rls_lines=rls_lines, span=Span)
-        self.render("integrations.md.j2", links.page("integrations"), "Integrations")
+        self.render("integrations.md.j2", links.page("integrations"), "Integrations",
+                    api_schemas=set((self.openapi.get("components") or {}).get("schemas") or {}))
         self.links.current = links.page("prioritization")
         chart = impact_effort_svg(
             d.endpoints, link=lambda e: self.links.url("endpoints", f"ep-{text.anchor(e.id)}"))
