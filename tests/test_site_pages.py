@@ -78,7 +78,9 @@ RAW = {
 }
 
 
-def problems(site: Path) -> list[str]:
+def problems(site: Path, skip: tuple[str, ...] = ()) -> list[str]:
+    """What a reader must not meet on the design pages of ``site`` (under ``design/``, but
+    those under ``skip``): raw syntax, literals, empty headers, dead links and anchors."""
     pages: dict[Path, _Page] = {}
     for f in sorted(site.rglob("*.html")):
         parsed = _Page()
@@ -87,7 +89,7 @@ def problems(site: Path) -> list[str]:
     out: list[str] = []
     for f, p in pages.items():
         rel = f.relative_to(site.resolve()).as_posix()
-        if not rel.startswith("design/"):
+        if not rel.startswith("design/") or rel.startswith(skip):
             continue
         text = " ".join(p.text)
         for name, rx in RAW.items():
@@ -96,12 +98,17 @@ def problems(site: Path) -> list[str]:
         out += [f"{rel}: empty table header" for h in p.headers if not h]
         for href in p.links:
             parts = urlsplit(href)
-            if parts.scheme or parts.netloc or not parts.fragment:
+            if parts.scheme or parts.netloc or href.startswith(("/", "mailto:")):
                 continue
-            target = (f.parent / parts.path).resolve() if parts.path else f
+            target = (f.parent / unquote(parts.path)).resolve() if parts.path else f
             if target.is_dir():
                 target = target / "index.html"
-            if target in pages and unquote(parts.fragment) not in pages[target].ids:
+            if not target.is_file():
+                if target.is_relative_to(site.resolve()):
+                    out.append(f"{rel}: dead link {href}")
+                continue
+            if parts.fragment and target in pages and \
+                    unquote(parts.fragment) not in pages[target].ids:
                 out.append(f"{rel}: dead anchor {href}")
     return out
 
@@ -140,13 +147,15 @@ def test_the_scan_finds_what_it_looks_for(tmp_path: Path) -> None:
         '<article><h2 id="here">x</h2><p>| --- | --- | claims [\'sub\', \'role\'] '
         '{"up": "A;\\nB"} commits..Serves FR-1.Timeout 10s.</p>'
         '<table><tr><th></th></tr></table><a href="#here">ok</a><a href="#gone">no</a>'
+        '<a href="../design/">self</a><a href="missing/">nowhere</a>'
         '<pre>{"json": "in a code block is fine"}</pre></article>', encoding="utf-8")
     found = " ".join(problems(site))
     for name in ("Markdown table syntax", "Python list", "JSON object", "escaped newline",
                  "doubled full stop", "sentences run together", "empty table header",
-                 "dead anchor #gone"):
+                 "dead anchor #gone", "dead link missing/"):
         assert name in found, name
     assert "#here" not in found and "in a code block" not in found
+    assert "dead link ../design/" not in found
 
 
 # --- page by page --------------------------------------------------------------------------

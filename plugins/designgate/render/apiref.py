@@ -61,7 +61,8 @@ def split_by_tag(document: dict[str, Any]) -> dict[str, list[tuple[str, str, dic
 def api_pages(document: dict[str, Any], schemas_url: Callable[[str], str],
               templates_dir: Path | None, failures: list[str],
               review: Callable[[str, str], str] | None = None,
-              schema_source: Callable[[str], str] | None = None
+              schema_source: Callable[[str], str] | None = None,
+              index_url: Callable[[str], str] | None = None
               ) -> tuple[dict[str, str], str]:
     """Markdown per tag (operations only) and for the schemas page.
 
@@ -71,7 +72,8 @@ def api_pages(document: dict[str, Any], schemas_url: Callable[[str], str],
     URL of the schemas page as seen from that tag's page (schema links point there), and
     ``review(tag, operationId)`` the Markdown shown under each operation's heading (who may
     call it, what it serves, where it is defined); ``schema_source(name)`` where a named
-    schema is defined.
+    schema is defined, and ``index_url(tag)`` the API reference's first page (where the shared
+    response headers are described).
 
     The pages show each operation whole: a response the document shares through
     ``components/responses`` is written out where it is used (a reference page has no other
@@ -97,6 +99,7 @@ def api_pages(document: dict[str, Any], schemas_url: Callable[[str], str],
                               "schemas": {n: schemas[n] for n in schemas if n in names}}
         part["dg_part"] = "paths"
         part["dg_schemas_url"] = schemas_url(tag)
+        part["dg_api_index"] = index_url(tag) if index_url else ""
         pages[tag] = _write(writer, part, f"the operations of '{tag}'", failures)
     whole = {**document, "paths": {}, "dg_part": "schemas", "dg_schemas_url": "",
              "dg_schema_src": {n: schema_source(n) for n in schemas} if schema_source else {}}

@@ -181,7 +181,8 @@ def write_pages(report: Report, out: Path, options: SiteOptions | None = None, *
         raise PagesError(f"the Mermaid script '{mermaid_js}' does not exist "
                          "(npm install mermaid@11 gives node_modules/mermaid/dist/"
                          "mermaid.min.js)")
-    options = replace(options or SiteOptions(), pages_dir="", mermaid=mermaid_js is not None)
+    options = replace(options or SiteOptions(), pages_dir="", mermaid=mermaid_js is not None,
+                      raw_links="md")
     site = build_site(report, options)
     files = site_files(site, mermaid_js)
     manifest = out / MANIFEST

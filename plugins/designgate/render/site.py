@@ -71,6 +71,10 @@ class SiteOptions:
     changes_base: str | None = None
     #: The commit being built: source links point at its lines (not a branch's, which move).
     commit: str | None = None
+    #: How links in raw HTML are written: "url", the final URL (MkDocs leaves raw HTML as it
+    #: is), or "md", the ``.md`` file like a Markdown link (Zensical rewrites raw HTML links
+    #: as if they were Markdown's, relative to the page's source file).
+    raw_links: str = "url"
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +132,10 @@ class Links:
         return Markup(rel + (f"#{text.anchor(frag)}" if frag else ""))
 
     def url(self, name: str, frag: str = "") -> Markup:
-        """A final URL relative to the current page, for raw HTML (MkDocs leaves it alone)."""
+        """A link for raw HTML, relative to the current page: its final URL (MkDocs leaves it
+        alone), or with ``raw_links="md"`` its source file (Zensical rewrites it)."""
+        if self.options.raw_links == "md":
+            return self.md(name, frag)
         target = _url_of(self.page(name), self.options.directory_urls)
         here = _url_of(self.current, self.options.directory_urls)
         here_dir = here.rstrip("/") if here.endswith("/") else posixpath.dirname(here)
@@ -403,11 +410,19 @@ class _Builder:
             self.links.current = self.links.page(f"api/{names[tag]}")
             return str(self.links.url("api/schemas"))
 
+        def index_url(tag: str) -> str:
+            self.links.current = self.links.page(f"api/{names[tag]}")
+            return str(self.links.url("api/index"))
+
         pages, schemas_md = api_pages(self.openapi, schemas_url, self.options.templates_dir,
-                                      self.site.warnings, self._review, self._schema_source)
+                                      self.site.warnings, self._review, self._schema_source,
+                                      index_url)
         groups = split_by_tag(self.openapi)
         self.render("api.md.j2", self.links.page("api/index"), "API reference",
                     groups=groups, names=names, tags=tags,
+                    headers={n: h for n, h in ((self.openapi.get("components") or {})
+                                               .get("headers") or {}).items()
+                             if isinstance(h, dict)},
                     reference_version=self.openapi.get("openapi", ""))
         for tag, markdown in pages.items():
             self.render("api_tag.md.j2", self.links.page(f"api/{names[tag]}"),
