@@ -535,6 +535,23 @@ def test_zensical_draws_the_er_diagram_with_the_local_mermaid(browser: Browser,
         assert watch.problems == []
 
 
+def test_zensical_search_finds_an_endpoint_by_method_and_path(browser: Browser,
+                                                             zensical_url: str) -> None:
+    """Zensical's own search (its default tokenizer splits paths) finds DELETE /tasks/{taskId}
+    first for "delete task"."""
+    with watched_page(browser, DESKTOP) as (page, watch):
+        visit(page, zensical_url)
+        page.keyboard.press("Control+k")
+        page.keyboard.type("delete task")
+        first = page.locator('a[href*="/api/"][href*="#"]').first
+        expect(first).to_be_visible()
+        page.wait_for_timeout(500)
+        hrefs = page.locator('a[href*="/api/"][href*="#"]').evaluate_all(
+            "links => links.map(a => a.href)")
+        assert hrefs[0] == zensical_url + "api/tasks/#delete-taskstaskid", hrefs[:5]
+        assert watch.problems == []
+
+
 # --- accessibility -----------------------------------------------------------------------
 
 
