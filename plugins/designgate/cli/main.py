@@ -210,16 +210,20 @@ def pages(design_dir: Path, out: Path, force: bool, mermaid_js: Path | None,
     (extra_css). Never writes over a file it did not write; a later run replaces its own
     files and removes the ones no longer generated. stdout lists the files written.
     """
-    from designgate.render.pages import PagesError, gate_view, repository, write_pages
+    from designgate.render.pages import (
+        PagesError,
+        default_source_url,
+        gate_view,
+        repository,
+        write_pages,
+    )
     from designgate.render.site import SiteOptions
 
     report = _check(design_dir)
     _emit_report(report, fmt, fail_on, show_waived, err=fmt != "github")
     view = gate_view(design_dir, report, interventions_dir) if gate else None
     repo = repository(design_dir)
-    project_repo = report.design.project.repo_url.rstrip("/")
-    source_url = source_url or repo.source_url or (
-        f"{project_repo}/blob/{{commit}}/{{path}}#L{{line}}" if project_repo else None)
+    source_url = source_url or default_source_url(report, repo)
     options = SiteOptions(guide_dir=None if no_guide else "guide", source_url=source_url,
                           commit=repo.commit,
                           gate=view.gate if view else None,

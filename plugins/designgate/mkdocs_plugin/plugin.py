@@ -29,7 +29,7 @@ from designgate.gate.interventions import default_folder
 from designgate.load.loader import DesignLoadError
 from designgate.mkdocs_plugin.config import DesignGateConfig
 from designgate.render.anchors import AnchorCheck
-from designgate.render.pages import Repository, gate_view, repository
+from designgate.render.pages import Repository, default_source_url, gate_view, repository
 from designgate.render.sanitize import sanitize_html
 from designgate.render.site import Site, SiteOptions, build_site
 
@@ -172,8 +172,8 @@ class DesignGatePlugin(BasePlugin[DesignGateConfig]):
         options = SiteOptions(
             pages_dir=self.config.pages_dir.strip("/"),
             guide_dir=self.config.guide_dir.strip("/") if self.config.guide else None,
-            source_url=_source_url(self.config.source_url, config, self.report)
-            or self.repo.source_url,
+            source_url=_source_url(self.config.source_url, config)
+            or default_source_url(self.report, self.repo),
             commit=self.repo.commit,
             templates_dir=Path(self.config.templates_dir) if self.config.templates_dir else None,
             mermaid=self.mermaid is not None,
@@ -311,8 +311,9 @@ def _nav_paths(items: Any) -> list[str]:
     return []
 
 
-def _source_url(explicit: str | None, config: MkDocsConfig, report: Report) -> str | None:
-    """How a finding links to its source line (``{path}``, ``{line}``)."""
+def _source_url(explicit: str | None, config: MkDocsConfig) -> str | None:
+    """How a finding links to its source line (``{path}``, ``{line}``), from mkdocs.yml:
+    ``source_url``, else ``repo_url`` and ``edit_uri`` (else ``default_source_url``)."""
     if explicit:
         return explicit
     repo = (config.repo_url or "").rstrip("/")
@@ -325,7 +326,4 @@ def _source_url(explicit: str | None, config: MkDocsConfig, report: Report) -> s
             edit = edit[: -len(docs) - 1]
         view = edit.replace("edit/", "blob/", 1) if "edit/" in edit else edit
         return f"{repo}/{view}/{{path}}#L{{line}}" if view else f"{repo}/{{path}}#L{{line}}"
-    project_repo = report.design.project.repo_url.rstrip("/")
-    if project_repo:
-        return f"{project_repo}/blob/{{commit}}/{{path}}#L{{line}}"
     return None

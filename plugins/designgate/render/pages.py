@@ -13,7 +13,6 @@ own. (The MkDocs plugin sanitises the rendered HTML as well.)
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 from dataclasses import dataclass, field, replace
@@ -129,6 +128,15 @@ def repository(design_dir: Path) -> Repository:
     return Repository(commit, source_template(urls[0]) if urls else None)
 
 
+def default_source_url(report: Report, repo: Repository) -> str | None:
+    """Where source lines are when nothing configures it: the design's own ``repo_url``,
+    else git's origin remote (GitHub or GitLab), at the commit being built."""
+    project_repo = report.design.project.repo_url.rstrip("/")
+    if project_repo:
+        return f"{project_repo}/blob/{{commit}}/{{path}}#L{{line}}"
+    return repo.source_url
+
+
 def _mermaid_tag(page: str) -> str:
     here = posixpath.dirname(page) or "."
     return "".join(f'\n<script src="{posixpath.relpath(js, here)}"></script>'
@@ -143,11 +151,9 @@ def _mermaid_tag(page: str) -> str:
 _TITLE_SAFE = str.maketrans({"<": "‹", ">": "›", "&": "＆", '"': "”", "'": "’", "\\": "＼"})
 
 
-def _front_matter(title: str, meta: dict[str, Any]) -> str:
-    safe = " ".join(title.translate(_TITLE_SAFE).split())
-    lines = [f"title: {json.dumps(safe, ensure_ascii=False)}"]
-    lines += [f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in meta.items()]
-    return "---\n" + "\n".join(lines) + "\n---\n\n"
+def safe_title(title: str) -> str:
+    """``title`` with the characters Zensical would read as markup replaced."""
+    return " ".join(title.translate(_TITLE_SAFE).split())
 
 
 def site_files(site: Site, mermaid_js: Path | None) -> dict[str, str | bytes]:
@@ -155,7 +161,7 @@ def site_files(site: Site, mermaid_js: Path | None) -> dict[str, str | bytes]:
     the stylesheet, and a local Mermaid that the pages with a diagram load."""
     out: dict[str, str | bytes] = {}
     for p in site.pages:
-        markdown = _front_matter(p.title, p.meta) + p.markdown
+        markdown = p.source(title=safe_title(p.title))
         if mermaid_js is not None and 'class="mermaid"' in markdown:
             markdown += _mermaid_tag(p.path)
         out[p.path] = markdown
@@ -214,5 +220,5 @@ def write_pages(report: Report, out: Path, options: SiteOptions | None = None, *
     return written
 
 
-__all__ = ["CSS", "JS", "MANIFEST", "MERMAID", "GateView", "PagesError", "Repository", "gate_view",
-           "repository", "site_files", "source_template", "write_pages"]
+__all__ = ["CSS", "JS", "MANIFEST", "MERMAID", "GateView", "PagesError", "Repository",
+           "default_source_url", "gate_view", "repository", "safe_title", "site_files", "source_template", "write_pages"]

@@ -88,11 +88,13 @@ class SitePage:
     #: width of the table of contents (Material, Zensical).
     meta: dict[str, Any] = field(default_factory=dict)
 
-    def source(self) -> str:
-        """The page as a Markdown file: its front matter, then its Markdown."""
-        if not self.meta:
+    def source(self, **front: Any) -> str:
+        """The page as a Markdown file: its front matter (``front`` fields first, then
+        ``meta``), then its Markdown."""
+        fields = {**front, **self.meta}
+        if not fields:
             return self.markdown
-        return "---\n" + dump_yaml(self.meta) + "---\n\n" + self.markdown
+        return "---\n" + dump_yaml(fields) + "---\n\n" + self.markdown
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +290,7 @@ class _Builder:
             for tag, ops in split_by_tag(self.openapi).items() for _m, _p, op in ops
         }
         self._endpoints = {e.id: e for e in self.design.endpoints}
+        self._titles = {r.id: r.title for r in self.design.requirements}
         diff = options.changes if isinstance(options.changes, DesignDiff) else None
         self.marks = ChangeMarks.of(diff, self.design)
 
@@ -334,7 +337,7 @@ class _Builder:
         self.render("endpoints.md.j2", links.page("endpoints"), "Endpoint inventory",
                     meta=WIDE, by_resource=by_resource,
                     callers={e.id: self._holders(e) for e in d.endpoints},
-                    titles={r.id: r.title for r in d.requirements})
+                    titles=self._titles)
         self.render("traceability.md.j2", links.page("traceability"), "Traceability", meta=WIDE,
                     trace=self.trace, uncovered=uncovered,
                     endpoints_by_fr=_endpoints_by_fr(d), grid=_grid(d))
@@ -443,7 +446,7 @@ class _Builder:
         self.links.current = self.links.page(f"api/{self.api_page_of_tag[tag]}")
         return Markup(self.env.get_template("_review.md.j2").render(
             e=ep, links=self.links, holders=self._holders(ep),
-            titles={r.id: r.title for r in self.design.requirements}))
+            titles=self._titles))
 
     def _schema_source(self, name: str) -> Markup:
         schema = self.design.schemas.get(name)
